@@ -1,0 +1,101 @@
+/*
+ * input: the streaming row reader.  It turns a CSV file (RFC 4180, with a
+ * header row) or a JSONL file (one object per line) into a sequence of
+ * rows, each a JSON object text, without ever holding more than one row
+ * (at most max_row_bytes) in memory.
+ *
+ * Every input record gets a row index, 0-based, in file order, whether it
+ * is good or bad: a bad record still uses up its index, so the output has
+ * exactly one line per input record and the same file always numbers its
+ * rows the same way (resume depends on it).
+ *
+ * CSV rules (see README "Input"): fields separated by ',', records by LF,
+ * CRLF or a bare CR; quoted fields may hold ',', '"' doubled, and any line
+ * ending; a UTF-8 BOM at the start is skipped; blank lines (no bytes at all
+ * between two line endings) are skipped and get no row index; field bytes
+ * are kept as they are (no trimming).  Per-record errors: field count
+ * different from the header's, a NUL byte, invalid UTF-8, a record larger
+ * than max_row_bytes, an unterminated quote (which runs to end of file),
+ * a stray quote inside an unquoted field is kept as data.
+ * File-level errors: no header, an empty or duplicate column name... (see
+ * input_open), a UTF-16/UTF-32 byte-order mark.
+ *
+ * JSONL rules: one JSON object per line (LF or CRLF); blank or whitespace-
+ * only lines are skipped; a line that is not a JSON object, has duplicate
+ * keys, holds invalid UTF-8 or is longer than max_row_bytes is a bad row.
+ *
+ * Mechanism tier: statuses and messages, never prints or exits.
+ */
+#ifndef ROWPOOL_INPUT_H
+#define ROWPOOL_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum input_format {
+	INPUT_CSV = 1,
+	INPUT_JSONL = 2
+};
+
+enum input_status {
+	INPUT_ROW,	/* a good row: row->json holds it */
+	INPUT_BAD,	/* a bad row: row->error says why; its index is used up */
+	INPUT_EOF,	/* no more rows */
+	INPUT_FATAL,	/* the file cannot be read as this format: row->error */
+	INPUT_IOERR	/* read(2) failed: row->error, errno set */
+};
+
+#define INPUT_ERROR_MAX	512
+
+struct input_row {
+	uint64_t	 index;	/* 0-based row index */
+	unsigned long	 line;	/* 1-based line the record starts on */
+	char		*json;	/* INPUT_ROW: NUL-terminated JSON object text */
+	size_t		 len;	/* its length */
+	/* INPUT_BAD/FATAL/IOERR: "FILE:LINE: problem", e.g.
+	 * "leads.csv:12: expected 3 fields, found 4" */
+	char		 error[INPUT_ERROR_MAX];
+};
+
+struct input;
+
+/*
+ * Guesses the format from the file name: ".csv" -> INPUT_CSV, ".jsonl" or
+ * ".ndjson" -> INPUT_JSONL (case-insensitive).  Returns 0 when it cannot.
+ */
+enum input_format	input_format_from_path(const char *path);
+
+/*
+ * Opens path and, for CSV, reads the header.  Returns NULL on failure with
+ * a message "FILE[:LINE]: problem" in err and *status set to INPUT_IOERR
+ * (errno set; ENOENT when the file does not exist) or INPUT_FATAL (a bad
+ * header, a UTF-16 file...).
+ */
+struct input	*input_open(const char *path, enum input_format fmt,
+		    size_t max_row_bytes, enum input_status *status,
+		    char *err, size_t errlen);
+
+/*
+ * Reads the next record.  When want is false the caller does not need the
+ * row (it is already done): the reader may skip building row->json, but
+ * the record still gets its index and the status is INPUT_ROW or INPUT_BAD
+ * as usual.  row->json is owned by the reader and valid until the next
+ * call.  Blocks on file reads.
+ */
+enum input_status	input_next(struct input *in, struct input_row *row,
+			    bool want);
+
+/* Column names (CSV header, in order); NULL and 0 for JSONL. */
+const char *const	*input_columns(const struct input *in, size_t *ncols);
+
+void	input_close(struct input *in);
+
+/*
+ * Fingerprint of the file's contents (its size and a 64-bit hash of every
+ * byte), as text of at most 40 characters, e.g. "56472:9f3b2c01a4d5e6f7".
+ * Returns 0, or -1 with errno.
+ */
+int	input_fingerprint(const char *path, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * journal: the append-only file of final results.  Only a prefix of it
+ * counts: the committed length recorded in the manifest.  Bytes past that
+ * length are a torn or uncommitted tail and are cut off when the journal
+ * is opened, never glued onto.
+ *
+ * Record layout (all integers little-endian):
+ *
+ *	offset	size	field
+ *	0	4	payload length n
+ *	4	4	CRC32C of bytes 8 .. 16+n (row index and payload)
+ *	8	8	row index
+ *	16	n	payload: one result as a JSON text, no newline
+ *
+ * Mechanism tier: -1/NULL with errno, never prints or exits.  A failed
+ * journal_sync() poisons the journal (every later call fails with EIO):
+ * an fsync is never retried, since the kernel may have dropped the dirty
+ * pages it reported failing.
+ */
+#ifndef ROWPOOL_JOURNAL_H
+#define ROWPOOL_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOURNAL_HDR_SIZE	16
+#define JOURNAL_RECORD_MAX	(256u * 1024 * 1024)
+
+struct journal;
+
+/*
+ * Called once per record, in file order.  payload is not NUL-terminated
+ * and valid only during the call.  A non-zero return stops the walk.
+ */
+typedef int (*journal_visit_fn)(uint64_t row, const char *payload,
+    uint32_t len, uint64_t offset, void *arg);
+
+/*
+ * Opens the journal at path (creating it, mode 0600), reads and checks
+ * every record in [0, committed), calls visit (may be NULL) for each, then
+ * truncates the file to committed and positions appends there.  Reads the
+ * committed prefix sequentially with a bounded buffer.
+ * Returns NULL with errno:
+ *   EBADMSG  a committed record is damaged (bad CRC, impossible length);
+ *            *bad_off is its offset;
+ *   ENODATA  the file is shorter than committed (*bad_off = file size);
+ *   ECANCELED visit returned non-zero;
+ *   or open/read/ftruncate's errno.
+ */
+struct journal	*journal_open(const char *path, uint64_t committed,
+		    journal_visit_fn visit, void *arg, uint64_t *bad_off);
+
+/*
+ * Appends one record.  It is buffered; it reaches the file at the latest
+ * at journal_sync().  Returns 0, or -1 with errno (EMSGSIZE when len >
+ * JOURNAL_RECORD_MAX, a write error, EIO once poisoned).
+ */
+int	journal_append(struct journal *j, uint64_t row, const void *payload,
+	    uint32_t len);
+
+/*
+ * Writes what is buffered and fdatasync()s.  On success every record
+ * appended so far is durable and journal_length() may be committed.
+ * Returns 0, or -1 with errno; *step (may be NULL) says "write" or "fsync".
+ */
+int	journal_sync(struct journal *j, const char **step);
+
+/* Length of the journal including buffered records. */
+uint64_t	journal_length(const struct journal *j);
+
+/* Closes without syncing. */
+void	journal_close(struct journal *j);
+
+/*
+ * Walks the records of the file at path from offset 0 up to limit bytes
+ * (UINT64_MAX for all) without changing it.  Stops at the first record
+ * that is cut short or damaged.  *valid_len is the length of the good
+ * prefix.  Returns 0 when the good prefix reaches limit or the end of the
+ * file, 1 when it stopped at a damaged or short record at *valid_len, or
+ * -1 with errno.
+ */
+int	journal_scan(const char *path, uint64_t limit, journal_visit_fn visit,
+	    void *arg, uint64_t *valid_len);
+
+#endif

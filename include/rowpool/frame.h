@@ -69,6 +69,9 @@ struct frame_reader {
 	size_t		 off;	/* start of the unconsumed bytes */
 	size_t		 cap;
 	size_t		 max;	/* largest payload accepted */
+	size_t		 saved_at;	/* where the handed-out frame's NUL is */
+	unsigned char	 saved;		/* the byte that NUL replaced */
+	int		 has_saved;
 };
 
 void	frame_reader_init(struct frame_reader *r, size_t max_payload);

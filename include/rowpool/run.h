@@ -1,0 +1,55 @@
+/*
+ * run: one `rowpool run`.  It takes the lock on the state directory,
+ * recovers the journal to its last checkpoint, streams the input into the
+ * pool, turns outcomes into final results or retries, commits checkpoints,
+ * and writes the ordered output when every row is final.
+ *
+ * Policy tier: it decides retries, commits and the exit status, but does
+ * not exit; run_main returns the process exit status (sysexits style, see
+ * README "Exit status").
+ */
+#ifndef ROWPOOL_RUN_H
+#define ROWPOOL_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "rowpool/input.h"
+
+struct run_opts {
+	const char		*input;
+	enum input_format	 format;
+	const char		*output;
+	const char		*state;		/* NULL: OUTPUT.state */
+	const char		*processor;
+	const char		*log_path;	/* NULL: STATE/log */
+	unsigned		 workers;
+	unsigned		 batch;		/* finals per checkpoint */
+	unsigned		 retries;	/* extra attempts */
+	unsigned		 worker_max_rows;	/* 0: never recycle */
+	int64_t			 timeout_ms;
+	int64_t			 grace_ms;
+	int64_t			 commit_ms;	/* checkpoint at least this often */
+	int64_t			 backoff_base_ms;
+	int64_t			 backoff_cap_ms;
+	size_t			 max_row_bytes;
+	bool			 restart;
+	bool			 strict;
+	int			 verbose;	/* 0, 1, 2 */
+	bool			 quiet;
+	/* Settings whose change changes results; checked on resume. */
+	json_t			*settings;
+	/* Test seam: replaces the processor's worker when non-NULL. */
+	int			(*worker_main)(int fd, void *arg);
+	void			*worker_arg;
+};
+
+/* Defaults for every field but input, output and settings. */
+void	run_opts_init(struct run_opts *o);
+
+/* Runs to the end; returns the exit status. */
+int	run_main(const struct run_opts *o);
+
+#endif

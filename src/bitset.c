@@ -1,0 +1,53 @@
+/* bitset: a growable bit array; unset bits past the end read as 0. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rowpool/bitset.h"
+
+void
+bitset_init(struct bitset *b)
+{
+	b->words = NULL;
+	b->nwords = 0;
+}
+
+void
+bitset_release(struct bitset *b)
+{
+	free(b->words);
+	bitset_init(b);
+}
+
+static int
+bitset_grow(struct bitset *b, size_t need)
+{
+	size_t n = b->nwords ? b->nwords : 1024;
+	uint64_t *w;
+
+	while (n < need)
+		n *= 2;
+	if ((w = realloc(b->words, n * sizeof(*w))) == NULL)
+		return -1;
+	memset(w + b->nwords, 0, (n - b->nwords) * sizeof(*w));
+	b->words = w;
+	b->nwords = n;
+	return 0;
+}
+
+int
+bitset_set(struct bitset *b, uint64_t i)
+{
+	if (i / 64 >= b->nwords && bitset_grow(b, i / 64 + 1) == -1)
+		return -1;
+	b->words[i / 64] |= UINT64_C(1) << (i % 64);
+	return 0;
+}
+
+bool
+bitset_test(const struct bitset *b, uint64_t i)
+{
+	if (i / 64 >= b->nwords)
+		return false;
+	return (b->words[i / 64] >> (i % 64)) & 1;
+}

@@ -1,0 +1,887 @@
+/*
+ * pool: fork, feed, watch and reap the workers.
+ *
+ * Invariants:
+ *  - a slot holds at most one row; every row handed to a worker comes back
+ *    through on_outcome exactly once (a result, or the way its worker
+ *    failed, or POOL_ABANDONED on drain/kill);
+ *  - the supervisor never blocks on a worker: channels are non-blocking,
+ *    partial frames are buffered both ways, and every busy slot has a
+ *    deadline;
+ *  - every worker forked is reaped before pool_run returns.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "rowpool/frame.h"
+#include "rowpool/io.h"
+#include "rowpool/pool.h"
+
+#define SPAWN_BACKOFF_MS	1000	/* per slot, after a failed start */
+#define KILL_AFTER_MS		1000	/* TERM, then KILL this much later */
+#define NOSTART_FAILURES	3	/* per slot, before giving up */
+#define MSG_MAX			256
+
+enum slot_state {
+	SLOT_EMPTY,	/* no process */
+	SLOT_STARTING,	/* forked, READY not seen yet */
+	SLOT_IDLE,
+	SLOT_BUSY,
+	SLOT_STOPPING	/* told to go (EOF or signal), not reaped yet */
+};
+
+struct slot {
+	enum slot_state		 state;
+	pid_t			 pid;
+	int			 fd;		/* -1 once closed */
+	struct frame_reader	 rd;
+	unsigned char		*wbuf;		/* unsent part of a TASK */
+	size_t			 wlen;
+	size_t			 woff;
+	uint64_t		 row;
+	void			*ctx;
+	bool			 holding;	/* row/ctx are owed an outcome */
+	int64_t			 dispatched;
+	int64_t			 deadline;	/* BUSY: timeout; STOPPING: KILL */
+	bool			 killed;	/* SIGKILL sent */
+	int64_t			 spawn_at;	/* EMPTY: earliest fork */
+	unsigned		 rows;		/* answered by this process */
+	unsigned		 failures;	/* consecutive failed starts */
+	char			 fatal[MSG_MAX];	/* its FATAL frame */
+};
+
+struct pool {
+	struct pool_opts	 o;
+	struct slot		*slots;
+	unsigned		 limit;
+	unsigned		 inflight;
+	int			 sigfd;
+	sigset_t		 oldmask;
+	pid_t			 self;
+	bool			 no_more;	/* next_task said DONE */
+	bool			 draining;
+	int64_t			 drain_end;
+	bool			 killing;
+	int64_t			 wake_at;	/* next_task's WAIT time */
+	int64_t			 tick_at;
+	char			 nostart[MSG_MAX];
+	struct pollfd		*pfd;
+	unsigned		*pfd_slot;
+};
+
+int64_t
+pool_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+pool_describe_status(int status, char *buf, size_t len)
+{
+	const char *abbr;
+
+	if (WIFSIGNALED(status)) {
+		abbr = sigabbrev_np(WTERMSIG(status));
+		snprintf(buf, len, "worker killed by signal %d (SIG%s)",
+		    WTERMSIG(status), abbr ? abbr : "?");
+	} else if (WIFEXITED(status)) {
+		snprintf(buf, len, "worker exited with status %d",
+		    WEXITSTATUS(status));
+	} else {
+		snprintf(buf, len, "worker ended with wait status %#x",
+		    status);
+	}
+}
+
+struct pool *
+pool_new(const struct pool_opts *opts)
+{
+	struct pool *p;
+	unsigned i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->o = *opts;
+	if (p->o.nworkers == 0)
+		p->o.nworkers = 1;
+	if (p->o.max_frame == 0)
+		p->o.max_frame = FRAME_MAX_DEFAULT;
+	p->limit = p->o.nworkers;
+	p->sigfd = -1;
+	p->wake_at = p->tick_at = -1;
+	p->slots = calloc(p->o.nworkers, sizeof(*p->slots));
+	p->pfd = calloc(p->o.nworkers + 1, sizeof(*p->pfd));
+	p->pfd_slot = calloc(p->o.nworkers + 1, sizeof(*p->pfd_slot));
+	if (p->slots == NULL || p->pfd == NULL || p->pfd_slot == NULL) {
+		pool_free(p);
+		return NULL;
+	}
+	for (i = 0; i < p->o.nworkers; i++)
+		p->slots[i].fd = -1;
+	return p;
+}
+
+void
+pool_free(struct pool *p)
+{
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; p->slots != NULL && i < p->o.nworkers; i++) {
+		frame_reader_release(&p->slots[i].rd);
+		free(p->slots[i].wbuf);
+	}
+	free(p->slots);
+	free(p->pfd);
+	free(p->pfd_slot);
+	free(p);
+}
+
+void
+pool_drain(struct pool *p)
+{
+	if (p->draining)
+		return;
+	p->draining = true;
+	p->drain_end = pool_now() + p->o.grace_ms;
+}
+
+void
+pool_kill(struct pool *p)
+{
+	p->draining = true;
+	p->killing = true;
+}
+
+void
+pool_set_limit(struct pool *p, unsigned limit)
+{
+	if (limit < 1)
+		limit = 1;
+	p->limit = limit > p->o.nworkers ? p->o.nworkers : limit;
+}
+
+unsigned
+pool_inflight(const struct pool *p)
+{
+	return p->inflight;
+}
+
+unsigned
+pool_alive(const struct pool *p)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < p->o.nworkers; i++)
+		if (p->slots[i].state == SLOT_IDLE ||
+		    p->slots[i].state == SLOT_BUSY)
+			n++;
+	return n;
+}
+
+/* ---- outcomes ---- */
+
+static void
+emit(struct pool *p, struct slot *s, enum pool_event ev, json_t *result,
+    const char *message)
+{
+	struct pool_outcome o = {
+		.event = ev,
+		.row = s->row,
+		.ctx = s->ctx,
+		.result = result,
+		.message = message,
+		.latency_ms = pool_now() - s->dispatched,
+		.slot = (unsigned)(s - p->slots),
+	};
+
+	if (!s->holding)
+		return;
+	s->holding = false;
+	p->inflight--;
+	p->o.ops->on_outcome(p->o.arg, &o);
+}
+
+/* ---- worker side ---- */
+
+static void
+child_reset_signals(struct pool *p)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
+}
+
+static _Noreturn void
+child_main(struct pool *p, struct slot *me, int fd)
+{
+	unsigned i;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != p->self)
+		_exit(1);
+	close(p->sigfd);
+	for (i = 0; i < p->o.nworkers; i++)
+		if (&p->slots[i] != me && p->slots[i].fd != -1)
+			close(p->slots[i].fd);
+	child_reset_signals(p);
+	if (p->o.ops->child_setup != NULL)
+		p->o.ops->child_setup(p->o.arg);
+	_exit(p->o.ops->worker_main(fd, p->o.arg));
+}
+
+/* ---- supervisor side: lifecycle of a slot ---- */
+
+static int
+slot_spawn(struct pool *p, struct slot *s, int64_t now)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(p, s, sv[1]);
+	}
+	close(sv[1]);
+	setpgid(pid, pid);
+	fd_set_nonblock(sv[0]);
+	s->pid = pid;
+	s->fd = sv[0];
+	s->state = SLOT_STARTING;
+	s->rows = 0;
+	s->killed = false;
+	s->fatal[0] = '\0';
+	s->spawn_at = now;
+	frame_reader_release(&s->rd);
+	frame_reader_init(&s->rd, p->o.max_frame);
+	s->wlen = s->woff = 0;
+	return 0;
+}
+
+static void
+slot_close(struct slot *s)
+{
+	if (s->fd != -1) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->wlen = s->woff = 0;
+}
+
+/* Sends TERM to the worker's process group, KILL later if it lingers. */
+static void
+slot_kill(struct slot *s, int64_t now)
+{
+	slot_close(s);
+	if (s->state == SLOT_EMPTY)
+		return;
+	kill(-s->pid, SIGTERM);
+	kill(s->pid, SIGTERM);
+	s->state = SLOT_STOPPING;
+	s->deadline = now + KILL_AFTER_MS;
+}
+
+/* Closes the channel: a healthy worker exits on end of file. */
+static void
+slot_retire(struct slot *s, int64_t now)
+{
+	slot_close(s);
+	s->state = SLOT_STOPPING;
+	s->deadline = now + KILL_AFTER_MS;
+}
+
+/* The slot's worker was reaped with status st. */
+static void
+slot_reaped(struct pool *p, struct slot *s, int st, int64_t now)
+{
+	char msg[MSG_MAX];
+	enum slot_state was = s->state;
+
+	slot_close(s);
+	s->state = SLOT_EMPTY;
+	s->pid = 0;
+	s->spawn_at = now;
+	if (was == SLOT_STARTING) {
+		s->failures++;
+		s->spawn_at = now + SPAWN_BACKOFF_MS;
+		if (s->fatal[0] != '\0')
+			strlcpy(p->nostart, s->fatal, sizeof(p->nostart));
+		else
+			pool_describe_status(st, p->nostart,
+			    sizeof(p->nostart));
+		return;
+	}
+	if (was == SLOT_IDLE)
+		s->spawn_at = now + SPAWN_BACKOFF_MS;
+	if (s->holding) {
+		pool_describe_status(st, msg, sizeof(msg));
+		emit(p, s, POOL_CRASH, NULL, msg);
+	}
+}
+
+static struct slot *
+slot_by_pid(struct pool *p, pid_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < p->o.nworkers; i++)
+		if (p->slots[i].pid == pid && p->slots[i].state != SLOT_EMPTY)
+			return &p->slots[i];
+	return NULL;
+}
+
+static void
+reap(struct pool *p, int64_t now)
+{
+	struct slot *s;
+	pid_t pid;
+	int st;
+
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		if ((s = slot_by_pid(p, pid)) != NULL)
+			slot_reaped(p, s, st, now);
+	}
+}
+
+/* A worker broke the protocol: its row fails, it is killed. */
+static void
+slot_protocol(struct pool *p, struct slot *s, const char *why, int64_t now)
+{
+	char msg[MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "worker protocol error: %s", why);
+	if (s->state == SLOT_STARTING)
+		strlcpy(p->nostart, msg, sizeof(p->nostart));
+	emit(p, s, POOL_PROTOCOL, NULL, msg);
+	slot_kill(s, now);
+}
+
+/* ---- writing tasks ---- */
+
+static int
+slot_flush(struct slot *s)
+{
+	ssize_t n;
+
+	while (s->woff < s->wlen) {
+		n = write(s->fd, s->wbuf + s->woff, s->wlen - s->woff);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN ? 0 : -1;
+		s->woff += (size_t)n;
+	}
+	s->wlen = s->woff = 0;
+	return 0;
+}
+
+static int
+slot_send(struct slot *s, const struct pool_task *t)
+{
+	size_t need = FRAME_HDR_SIZE + t->len;
+	unsigned char *nb;
+
+	if (t->len > UINT32_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if ((nb = realloc(s->wbuf, need)) == NULL)
+		return -1;
+	s->wbuf = nb;
+	frame_hdr_encode(nb, FRAME_TASK, t->row, (uint32_t)t->len);
+	memcpy(nb + FRAME_HDR_SIZE, t->payload, t->len);
+	s->wlen = need;
+	s->woff = 0;
+	return slot_flush(s);
+}
+
+static void
+dispatch_one(struct pool *p, struct slot *s, const struct pool_task *t,
+    int64_t now)
+{
+	s->row = t->row;
+	s->ctx = t->ctx;
+	s->holding = true;
+	s->dispatched = now;
+	s->deadline = now + p->o.timeout_ms;
+	s->state = SLOT_BUSY;
+	p->inflight++;
+	if (slot_send(s, t) == 0)
+		return;
+	/* EPIPE: the worker is dead; reaping reports the crash. */
+	if (errno == EPIPE || errno == ECONNRESET)
+		slot_close(s);
+	else
+		slot_protocol(p, s, strerror(errno), now);
+}
+
+static void
+dispatch(struct pool *p, int64_t now)
+{
+	struct pool_task t;
+	enum pool_next r;
+	unsigned i;
+
+	if (p->draining || p->no_more)
+		return;
+	if (p->wake_at != -1 && now < p->wake_at)
+		return;
+	p->wake_at = -1;
+	for (i = 0; i < p->o.nworkers && p->inflight < p->limit; i++) {
+		if (p->slots[i].state != SLOT_IDLE)
+			continue;
+		memset(&t, 0, sizeof(t));
+		errno = 0;
+		r = p->o.ops->next_task(p->o.arg, now, &t, &p->wake_at);
+		if (r == POOL_DONE)
+			p->no_more = true;
+		if (r != POOL_TASK)
+			return;
+		dispatch_one(p, &p->slots[i], &t, now);
+	}
+}
+
+/* ---- reading frames ---- */
+
+static void
+on_result(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
+{
+	json_error_t jerr;
+	json_t *o;
+	char why[MSG_MAX];
+
+	if (s->state != SLOT_BUSY || f->id != s->row) {
+		snprintf(why, sizeof(why), "unexpected result for row %llu",
+		    (unsigned long long)f->id);
+		slot_protocol(p, s, why, now);
+		return;
+	}
+	o = json_loadb(f->payload, f->len, 0, &jerr);
+	if (o == NULL || !json_is_object(o)) {
+		snprintf(why, sizeof(why), "result is not a JSON object: %s",
+		    o == NULL ? jerr.text : "wrong type");
+		json_decref(o);
+		slot_protocol(p, s, why, now);
+		return;
+	}
+	s->state = SLOT_IDLE;
+	s->rows++;
+	emit(p, s, POOL_RESULT, o, NULL);
+	json_decref(o);
+	if (p->o.worker_max_rows > 0 && s->rows >= p->o.worker_max_rows)
+		slot_retire(s, now);
+}
+
+/* Handles one frame; returns false when the slot was killed. */
+static bool
+on_frame(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
+{
+	switch (f->type) {
+	case FRAME_READY:
+		if (s->state != SLOT_STARTING)
+			break;
+		s->state = SLOT_IDLE;
+		s->failures = 0;
+		return true;
+	case FRAME_RESULT:
+		on_result(p, s, f, now);
+		return s->fd != -1;
+	case FRAME_FATAL:
+		snprintf(s->fatal, sizeof(s->fatal), "%.*s",
+		    (int)(f->len < MSG_MAX ? f->len : MSG_MAX - 1), f->payload);
+		return true;
+	default:
+		break;
+	}
+	slot_protocol(p, s, "unexpected frame", now);
+	return false;
+}
+
+static void
+slot_read_error(struct pool *p, struct slot *s, int64_t now)
+{
+	char why[MSG_MAX];
+
+	if (errno == EMSGSIZE)
+		snprintf(why, sizeof(why), "frame larger than %zu bytes",
+		    p->o.max_frame);
+	else
+		snprintf(why, sizeof(why), "bad frame header");
+	slot_protocol(p, s, why, now);
+}
+
+static void
+slot_readable(struct pool *p, struct slot *s, int64_t now)
+{
+	struct frame f;
+	ssize_t n;
+	int rc;
+
+	n = frame_reader_fill(&s->rd, s->fd);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	while ((rc = frame_reader_next(&s->rd, &f)) == 1)
+		if (!on_frame(p, s, &f, now))
+			return;
+	if (rc == -1) {
+		slot_read_error(p, s, now);
+		return;
+	}
+	/* End of file (or a reset): wait for the reap to say why. */
+	if (n <= 0)
+		slot_close(s);
+}
+
+/* ---- time ---- */
+
+static void
+check_deadlines(struct pool *p, int64_t now)
+{
+	struct slot *s;
+	char msg[MSG_MAX];
+	unsigned i;
+
+	for (i = 0; i < p->o.nworkers; i++) {
+		s = &p->slots[i];
+		if (s->state == SLOT_BUSY && now >= s->deadline) {
+			snprintf(msg, sizeof(msg), "no answer within %lld ms",
+			    (long long)p->o.timeout_ms);
+			emit(p, s, POOL_TIMEOUT, NULL, msg);
+			slot_kill(s, now);
+		} else if (s->state == SLOT_STOPPING && !s->killed &&
+		    now >= s->deadline) {
+			kill(-s->pid, SIGKILL);
+			kill(s->pid, SIGKILL);
+			s->killed = true;
+		}
+	}
+}
+
+static int64_t
+earliest(int64_t a, int64_t b)
+{
+	if (a == -1)
+		return b;
+	if (b == -1)
+		return a;
+	return a < b ? a : b;
+}
+
+static int
+poll_timeout(struct pool *p, int64_t now)
+{
+	int64_t t = -1;
+	unsigned i;
+	struct slot *s;
+
+	for (i = 0; i < p->o.nworkers; i++) {
+		s = &p->slots[i];
+		if (s->state == SLOT_BUSY ||
+		    (s->state == SLOT_STOPPING && !s->killed))
+			t = earliest(t, s->deadline);
+		else if (s->state == SLOT_EMPTY && !p->draining)
+			t = earliest(t, s->spawn_at);
+	}
+	if (!p->draining && !p->no_more)
+		t = earliest(t, p->wake_at);
+	if (p->draining && !p->killing)
+		t = earliest(t, p->drain_end);
+	t = earliest(t, p->tick_at);
+	if (t == -1)
+		return -1;
+	return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
+}
+
+/* ---- spawning ---- */
+
+/* True when every slot has failed to start NOSTART_FAILURES times in a row. */
+static bool
+cannot_start(const struct pool *p)
+{
+	unsigned i;
+
+	for (i = 0; i < p->o.nworkers; i++)
+		if (p->slots[i].failures < NOSTART_FAILURES)
+			return false;
+	return true;
+}
+
+static int
+spawn_due(struct pool *p, int64_t now)
+{
+	struct slot *s;
+	unsigned i;
+
+	if (p->draining || p->no_more)
+		return 0;
+	for (i = 0; i < p->o.nworkers; i++) {
+		s = &p->slots[i];
+		if (s->state != SLOT_EMPTY || now < s->spawn_at)
+			continue;
+		if (slot_spawn(p, s, now) == -1) {
+			if (errno != EAGAIN && errno != ENOMEM)
+				return -1;
+			s->failures++;
+			s->spawn_at = now + SPAWN_BACKOFF_MS;
+			snprintf(p->nostart, sizeof(p->nostart), "fork: %s",
+			    strerror(errno));
+		}
+	}
+	return 0;
+}
+
+/* ---- signals ---- */
+
+static int
+signals_setup(struct pool *p)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, &p->oldmask) == -1)
+		return -1;
+	p->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (p->sigfd == -1) {
+		sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+signals_restore(struct pool *p)
+{
+	close(p->sigfd);
+	p->sigfd = -1;
+	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
+}
+
+static void
+signals_read(struct pool *p, int64_t now)
+{
+	struct signalfd_siginfo si;
+
+	while (read_some(p->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		if (p->o.ops->on_signal != NULL)
+			p->o.ops->on_signal(p->o.arg, p, (int)si.ssi_signo);
+		else if (si.ssi_signo != SIGHUP)
+			pool_drain(p);
+	}
+	/* SIGCHLD coalesces: always look for dead children. */
+	reap(p, now);
+}
+
+/* ---- the loop ---- */
+
+static unsigned
+poll_build(struct pool *p)
+{
+	struct slot *s;
+	unsigned i, n = 1;
+
+	p->pfd[0].fd = p->sigfd;
+	p->pfd[0].events = POLLIN;
+	for (i = 0; i < p->o.nworkers; i++) {
+		s = &p->slots[i];
+		if (s->fd == -1)
+			continue;
+		p->pfd[n].fd = s->fd;
+		p->pfd[n].events = POLLIN | (s->wlen > s->woff ? POLLOUT : 0);
+		p->pfd_slot[n] = i;
+		n++;
+	}
+	return n;
+}
+
+static void
+poll_handle(struct pool *p, unsigned n, int64_t now)
+{
+	struct slot *s;
+	unsigned i;
+
+	for (i = 1; i < n; i++) {
+		s = &p->slots[p->pfd_slot[i]];
+		if (p->pfd[i].revents == 0 || s->fd != p->pfd[i].fd)
+			continue;
+		if ((p->pfd[i].revents & POLLOUT) && slot_flush(s) == -1)
+			slot_close(s);
+		if (s->fd != -1 &&
+		    (p->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			slot_readable(p, s, now);
+	}
+	if (p->pfd[0].revents & POLLIN)
+		signals_read(p, now);
+}
+
+/* Drain and kill: what happens to rows in flight. */
+static void
+handle_stop(struct pool *p, int64_t now)
+{
+	unsigned i;
+	struct slot *s;
+
+	if (!p->draining)
+		return;
+	if (!p->killing && now < p->drain_end && p->inflight > 0)
+		return;
+	for (i = 0; i < p->o.nworkers; i++) {
+		s = &p->slots[i];
+		if (s->state == SLOT_BUSY) {
+			emit(p, s, POOL_ABANDONED, NULL, "interrupted");
+			slot_kill(s, now);
+		}
+	}
+}
+
+static bool
+finished(const struct pool *p)
+{
+	if (p->inflight > 0)
+		return false;
+	return p->draining || p->no_more;
+}
+
+static unsigned
+alive(const struct pool *p)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < p->o.nworkers; i++)
+		if (p->slots[i].state != SLOT_EMPTY)
+			n++;
+	return n;
+}
+
+/*
+ * Closes every channel (healthy workers exit on end of file), then TERMs
+ * and KILLs with doubling waits until every worker is reaped.
+ */
+static void
+shutdown_workers(struct pool *p)
+{
+	struct pollfd pf = { .fd = p->sigfd, .events = POLLIN };
+	int64_t now = pool_now(), wait = 50, next;
+	unsigned i;
+	int round = 0;
+
+	for (i = 0; i < p->o.nworkers; i++)
+		if (p->slots[i].state != SLOT_EMPTY &&
+		    p->slots[i].state != SLOT_STOPPING)
+			slot_retire(&p->slots[i], now);
+	reap(p, now);
+	next = now + wait;
+	while (alive(p) > 0) {
+		now = pool_now();
+		if (now >= next) {
+			for (i = 0; i < p->o.nworkers; i++)
+				if (p->slots[i].state != SLOT_EMPTY)
+					kill(-p->slots[i].pid,
+					    round < 3 ? SIGTERM : SIGKILL);
+			round++;
+			wait *= 2;
+			next = now + wait;
+		}
+		poll(&pf, 1, (int)(next - now));
+		signals_read(p, pool_now());
+	}
+}
+
+static enum pool_status
+loop(struct pool *p, char *err, size_t errlen)
+{
+	int64_t now;
+	unsigned n;
+
+	for (;;) {
+		now = pool_now();
+		if (spawn_due(p, now) == -1) {
+			snprintf(err, errlen, "fork: %s", strerror(errno));
+			return POOL_FAILED;
+		}
+		if (cannot_start(p)) {
+			snprintf(err, errlen, "workers cannot start: %s",
+			    p->nostart);
+			return POOL_NOSTART;
+		}
+		dispatch(p, now);
+		handle_stop(p, now);
+		if (finished(p))
+			return p->draining ? POOL_STOPPED : POOL_FINISHED;
+		n = poll_build(p);
+		if (poll(p->pfd, n, poll_timeout(p, now)) == -1 &&
+		    errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return POOL_FAILED;
+		}
+		now = pool_now();
+		poll_handle(p, n, now);
+		check_deadlines(p, now);
+		if (p->o.ops->on_tick != NULL)
+			p->tick_at = p->o.ops->on_tick(p->o.arg, now);
+	}
+}
+
+enum pool_status
+pool_run(struct pool *p, char *err, size_t errlen)
+{
+	enum pool_status st;
+	unsigned i;
+
+	err[0] = '\0';
+	p->self = getpid();
+	if (signals_setup(p) == -1) {
+		snprintf(err, errlen, "signals: %s", strerror(errno));
+		return POOL_FAILED;
+	}
+	st = loop(p, err, errlen);
+	for (i = 0; i < p->o.nworkers; i++)
+		if (p->slots[i].holding)
+			emit(p, &p->slots[i], POOL_ABANDONED, NULL, err);
+	shutdown_workers(p);
+	signals_restore(p);
+	return st;
+}

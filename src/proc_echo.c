@@ -1,0 +1,32 @@
+/*
+ * proc_echo: the processor that answers each row with the row itself.  It
+ * exercises the whole pool, journal and resume path without a network.
+ */
+#include "rowpool/processor.h"
+
+static int
+echo_init(void **state, const struct proc_config *cfg, char *err,
+    size_t errlen)
+{
+	*state = NULL;
+	return 0;
+}
+
+static void
+echo_process(void *state, json_t *row, uint64_t index,
+    struct proc_result *res)
+{
+	proc_result_ok(res, json_incref(row));
+}
+
+static void
+echo_fini(void *state)
+{
+}
+
+const struct processor proc_echo = {
+	.name = "echo",
+	.init = echo_init,
+	.process = echo_process,
+	.fini = echo_fini,
+};

@@ -1,0 +1,147 @@
+/*
+ * worker: one row in, one result out, until the supervisor hangs up.
+ * Invariant: for every TASK received the worker sends exactly one RESULT
+ * with the same id, or dies (and the supervisor accounts for the row).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rowpool/frame.h"
+#include "rowpool/io.h"
+#include "rowpool/worker.h"
+
+/*
+ * Test hooks, after git's GIT_TEST_* variables: the end-to-end tests make
+ * the real binary misbehave on chosen rows.
+ *   ROWPOOL_TEST_FAULT="crash:13,hang:7"  kinds: crash hang garbage
+ *                                         oversized exit badjson
+ *   ROWPOOL_TEST_DELAY_MS=N               sleep N ms before each row
+ */
+static void
+test_fault(int fd, uint64_t row)
+{
+	const char *spec = getenv("ROWPOOL_TEST_FAULT");
+	char kind[16];
+	unsigned long long r;
+	unsigned char hdr[FRAME_HDR_SIZE];
+	int n;
+
+	while (spec != NULL && sscanf(spec, "%15[a-z]:%llu%n", kind, &r,
+	    &n) == 2) {
+		spec = spec[n] == ',' ? spec + n + 1 : NULL;
+		if (r != row)
+			continue;
+		if (strcmp(kind, "crash") == 0)
+			raise(SIGSEGV);
+		if (strcmp(kind, "exit") == 0)
+			_exit(3);
+		if (strcmp(kind, "garbage") == 0)
+			write_full(fd, "garbage, not a frame", 20);
+		if (strcmp(kind, "oversized") == 0) {
+			frame_hdr_encode(hdr, FRAME_RESULT, row, UINT32_MAX);
+			write_full(fd, hdr, sizeof(hdr));
+		}
+		if (strcmp(kind, "badjson") == 0)
+			frame_send(fd, FRAME_RESULT, row, "{\"ok\":", 6);
+		for (;;)
+			pause();
+	}
+}
+
+static void
+test_delay(void)
+{
+	const char *d = getenv("ROWPOOL_TEST_DELAY_MS");
+	struct timespec ts;
+	long ms;
+
+	if (d == NULL || (ms = atol(d)) <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void
+title_row(uint64_t row)
+{
+	setproctitle("worker: row %llu", (unsigned long long)row);
+}
+
+static int
+answer(int fd, const struct processor *proc, void *state,
+    const struct frame *f)
+{
+	struct proc_result res;
+	json_error_t jerr;
+	json_t *row;
+	char *out;
+	size_t len = 0;
+	int rc;
+
+	proc_result_init(&res);
+	row = json_loadb(f->payload, f->len, 0, &jerr);
+	if (row == NULL || !json_is_object(row))
+		proc_result_error(&res, "input", "row is not a JSON object");
+	else
+		proc->process(state, row, f->id, &res);
+	json_decref(row);
+	out = proc_result_encode(&res, &len);
+	proc_result_release(&res);
+	if (out == NULL)
+		return -1;
+	rc = frame_send(fd, FRAME_RESULT, f->id, out, len);
+	free(out);
+	return rc;
+}
+
+int
+worker_serve(int fd, const struct processor *proc,
+    const struct proc_config *cfg)
+{
+	struct frame_reader rd;
+	struct frame f;
+	char err[512];
+	void *state = NULL;
+	int rc, status = WORKER_EXIT_OK;
+	bool test_hooks = getenv("ROWPOOL_TEST_FAULT") != NULL ||
+	    getenv("ROWPOOL_TEST_DELAY_MS") != NULL;
+
+	setproctitle("worker: starting");
+	err[0] = '\0';
+	if (proc->init(&state, cfg, err, sizeof(err)) == -1) {
+		frame_send(fd, FRAME_FATAL, 0, err, strlen(err));
+		return WORKER_EXIT_INIT;
+	}
+	if (frame_send(fd, FRAME_READY, 0, NULL, 0) == -1) {
+		proc->fini(state);
+		return WORKER_EXIT_CHANNEL;
+	}
+	frame_reader_init(&rd, FRAME_MAX_DEFAULT);
+	setproctitle("worker: idle");
+	while ((rc = frame_recv(&rd, fd, &f)) == 1) {
+		if (f.type != FRAME_TASK)
+			continue;
+		title_row(f.id);
+		if (test_hooks) {
+			test_fault(fd, f.id);
+			test_delay();
+		}
+		if (answer(fd, proc, state, &f) == -1) {
+			status = WORKER_EXIT_CHANNEL;
+			break;
+		}
+	}
+	if (rc == -1)
+		status = WORKER_EXIT_CHANNEL;
+	frame_reader_release(&rd);
+	proc->fini(state);
+	return status;
+}

@@ -5,14 +5,24 @@
  * close it checking for errors, rename it over PATH, fsync the directory.
  *
  * Mechanism tier: -1 with errno, never prints or exits.  On failure *step
- * names the step that failed ("open", "write", "fsync", "close", "rename",
- * "fsync-dir") so the caller can say exactly what went wrong, and the temp
- * file is removed: the old PATH is left untouched.
+ * (may be NULL) names the step that failed: "unlink" (removing a stale
+ * PATH.tmp), "open" (including a path too long and ENOMEM), "write",
+ * "fsync", "close", "rename", "fsync-dir"; so the caller can say exactly
+ * what went wrong.  The temp file is removed and the old PATH is left
+ * untouched, except after "fsync-dir": the rename has happened, PATH is
+ * the new version, but the rename may not survive a power loss.
  *
  * Calling sequence:
- *  1. durable_open(&d, path, mode, &step);
- *  2. durable_write(&d, ...) any number of times (buffered);
- *  3. durable_commit(&d, &step), or durable_abort(&d) to give up.
+ *  1. durable_open(&d, path, mode, &step); on failure nothing is left to
+ *     release.  mode is filtered by the umask, as for open(2).
+ *  2. durable_write(&d, ...) any number of times.  Buffered (64 KiB); the
+ *     first failure sticks: later writes and the commit fail with it.
+ *  3. durable_commit(&d, &step), or durable_abort(&d) to give up.  Either
+ *     releases everything, whatever the outcome; durable_abort() may be
+ *     called again after either and does nothing.
+ *
+ * One writer per PATH at a time (the caller holds the lock): a second one
+ * would remove the first one's temp file.
  */
 #ifndef ROWPOOL_DURABLE_H
 #define ROWPOOL_DURABLE_H

@@ -14,17 +14,24 @@
 #include <jansson.h>
 
 #define MANIFEST_NAME	"manifest"
+#define MANIFEST_MAX	(1024 * 1024)	/* bytes; a sanity bound */
 
 /*
- * Atomically replaces DIR/manifest with m (compact JSON plus a newline).
- * Returns 0, or -1 with errno and *step set as in durable.h.
+ * Atomically replaces DIR/manifest with m (compact JSON plus a newline,
+ * keys in insertion order, mode 0600).  Returns 0, or -1 with errno and
+ * *step set as in durable.h, or *step = "encode" when m is not an object
+ * (EINVAL), does not encode (ENOMEM) or encodes to MANIFEST_MAX bytes or
+ * more (EMSGSIZE).
  */
 int	manifest_commit(const char *dir, const json_t *m, const char **step);
 
 /*
  * Loads DIR/manifest.  Returns a new reference to its object, or NULL
- * with errno ENOENT (there is none) or EBADMSG (not a JSON object; err
- * says why and where), or another errno from reading it.
+ * with errno ENOENT (there is none) or EBADMSG (empty, larger than
+ * MANIFEST_MAX, not JSON, a key twice, or not an object), or another
+ * errno from reading it.  On failure err (errlen bytes, may be NULL) says
+ * why, and for a syntax error where: "line 1, column 7: ...".  It does
+ * not name the file; the caller does.
  */
 json_t	*manifest_load(const char *dir, char *err, size_t errlen);
 

@@ -1,0 +1,179 @@
+/*
+ * durable: replace a file atomically and durably (git's lockfile, Redis'
+ * rdbSave).  Invariant: PATH is always either the complete old version or
+ * the complete new one; PATH.tmp exists only while a writer is at work,
+ * and a failed writer removes it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rowpool/durable.h"
+#include "rowpool/io.h"
+
+#define DURABLE_BUFSZ	(64 * 1024)
+
+static void
+set_step(const char **step, const char *what)
+{
+	if (step != NULL)
+		*step = what;
+}
+
+static int
+durable_names(struct durable *d, const char *path)
+{
+	int n;
+
+	if (strlcpy(d->path, path, sizeof(d->path)) >= sizeof(d->path))
+		goto toolong;
+	n = snprintf(d->tmp, sizeof(d->tmp), "%s.tmp", path);
+	if (n < 0 || (size_t)n >= sizeof(d->tmp))
+		goto toolong;
+	return 0;
+toolong:
+	errno = ENAMETOOLONG;
+	return -1;
+}
+
+int
+durable_open(struct durable *d, const char *path, mode_t mode,
+    const char **step)
+{
+	*d = (struct durable){ .fd = -1 };
+	if (durable_names(d, path) == -1) {
+		set_step(step, "open");
+		goto fail;
+	}
+	/* A stale temp file is what a crashed writer leaves behind. */
+	if (unlink(d->tmp) == -1 && errno != ENOENT) {
+		set_step(step, "unlink");
+		goto fail;
+	}
+	set_step(step, "open");
+	d->fd = open(d->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (d->fd == -1)
+		goto fail;
+	if ((d->buf = malloc(DURABLE_BUFSZ)) == NULL)
+		goto fail;
+	d->cap = DURABLE_BUFSZ;
+	return 0;
+fail:
+	if (d->fd == -1)
+		d->tmp[0] = '\0';	/* not ours to remove */
+	durable_abort(d);
+	return -1;
+}
+
+static int
+durable_flush(struct durable *d)
+{
+	if (d->len > 0 && write_full(d->fd, d->buf, d->len) == -1)
+		return -1;
+	d->len = 0;
+	return 0;
+}
+
+int
+durable_write(struct durable *d, const void *p, size_t n, const char **step)
+{
+	if (d->failed != 0) {
+		errno = d->failed;
+		goto fail;
+	}
+	if (n > d->cap - d->len && durable_flush(d) == -1)
+		goto failed;
+	if (n >= d->cap) {
+		if (write_full(d->fd, p, n) == -1)
+			goto failed;
+		return 0;
+	}
+	memcpy(d->buf + d->len, p, n);
+	d->len += n;
+	return 0;
+failed:
+	d->failed = errno;
+fail:
+	set_step(step, "write");
+	return -1;
+}
+
+static int
+durable_sync_dir(const struct durable *d)
+{
+	char dir[PATH_MAX];
+
+	if (path_dirname(dir, sizeof(dir), d->path) == -1)
+		return -1;
+	return fsync_dir(dir);
+}
+
+int
+durable_commit(struct durable *d, const char **step)
+{
+	const char *what = "write";
+	int fd;
+
+	if (d->failed != 0) {
+		errno = d->failed;
+		goto fail;
+	}
+	if (durable_flush(d) == -1)
+		goto fail;
+	what = "fsync";
+	if (fsync(d->fd) == -1)
+		goto fail;
+	what = "close";
+	fd = d->fd;
+	d->fd = -1;
+	if (close(fd) == -1)
+		goto fail;
+	what = "rename";
+	if (rename(d->tmp, d->path) == -1)
+		goto fail;
+	d->tmp[0] = '\0';
+	what = "fsync-dir";
+	if (durable_sync_dir(d) == -1)
+		goto fail;
+	durable_abort(d);
+	return 0;
+fail:
+	set_step(step, what);
+	durable_abort(d);
+	return -1;
+}
+
+void
+durable_abort(struct durable *d)
+{
+	int saved = errno;
+
+	if (d->fd != -1)
+		close(d->fd);
+	d->fd = -1;
+	if (d->tmp[0] != '\0')
+		unlink(d->tmp);
+	d->tmp[0] = '\0';
+	free(d->buf);
+	d->buf = NULL;
+	d->len = d->cap = 0;
+	errno = saved;
+}
+
+int
+durable_replace(const char *path, mode_t mode, const void *p, size_t n,
+    const char **step)
+{
+	struct durable d;
+
+	if (durable_open(&d, path, mode, step) == -1)
+		return -1;
+	if (durable_write(&d, p, n, step) == -1) {
+		durable_abort(&d);
+		return -1;
+	}
+	return durable_commit(&d, step);
+}

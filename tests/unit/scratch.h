@@ -1,0 +1,35 @@
+/*
+ * scratch: a private temporary directory for each test, so tests can run
+ * in parallel (--jobs) without sharing a path.
+ */
+#ifndef ROWPOOL_TEST_SCRATCH_H
+#define ROWPOOL_TEST_SCRATCH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The current test's directory, made by scratch_setup(). */
+extern char	scratch_dir[];
+
+/* Criterion .init and .fini hooks: make and remove scratch_dir. */
+void	scratch_setup(void);
+void	scratch_teardown(void);
+
+/*
+ * Returns scratch_dir/name, the same pointer for the same name for the
+ * whole test (up to 32 names).
+ */
+const char	*scratch_path(const char *name);
+
+/* Writes n bytes of p to path, replacing it; reads a whole file back. */
+void	scratch_write(const char *path, const void *p, size_t n);
+char	*scratch_read(const char *path, size_t *len);
+
+/* snprintf into buf that fails the test rather than truncate. */
+void	scratch_fmt(char *buf, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Size of path, or -1 when it does not exist. */
+off_t	scratch_size(const char *path);
+
+#endif

@@ -54,11 +54,37 @@ enum field_problem {
 	FIELD_UTF8
 };
 
+static size_t	utf8_seq(const unsigned char *, size_t);
 static void	input_vmsg(char *, size_t, const char *, unsigned long,
 		    const char *, va_list) __attribute__((format(printf, 5, 0)));
+static void	input_msg(char *, size_t, const char *, unsigned long,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
 static enum input_status input_fail(struct input *, struct input_row *,
 		    enum input_status, unsigned long, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
+
+/*
+ * Messages may quote input (a column name, jansson's "near '...'", the
+ * path): control bytes and invalid UTF-8 become '?', so that a message is
+ * always one line of valid UTF-8 that can go into a log or a JSON string.
+ */
+static void
+msg_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t k;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f)
+			*p++ = '?';
+		else if (*p < 0x80)
+			p++;
+		else if ((k = utf8_seq(p, strnlen((char *)p, 4))) > 0)
+			p += k;
+		else
+			*p++ = '?';
+	}
+}
 
 /* Messages: "FILE:LINE: problem", or "FILE: problem" for line 0. */
 static void
@@ -76,11 +102,24 @@ input_vmsg(char *buf, size_t len, const char *path, unsigned long line,
 	if (n >= 0 && (size_t)n < len) {
 		m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
 		if (m >= 0 && (size_t)m < len - (size_t)n)
-			return;
+			goto done;
 	}
 	/* Truncated: say so rather than cut a word silently. */
 	if (len > 4)
 		memcpy(buf + len - 4, "...", 4);
+done:
+	msg_clean(buf);
+}
+
+static void
+input_msg(char *buf, size_t len, const char *path, unsigned long line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	input_vmsg(buf, len, path, line, fmt, ap);
+	va_end(ap);
 }
 
 /* Fills row->error and returns st; keeps errno. */
@@ -426,18 +465,6 @@ header_wide(const struct csv_record *rec)
 	return NULL;
 }
 
-/* For messages: a column name cut short and with control bytes as '?'. */
-static void
-name_printable(char *buf, size_t len, const char *name)
-{
-	size_t i;
-
-	strlcpy(buf, name, len);
-	for (i = 0; buf[i] != '\0'; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = '?';
-}
-
 struct colref {
 	const char	*name;
 	size_t		 idx;
@@ -489,7 +516,6 @@ header_find_dup(struct input *in, size_t *first, size_t *dup)
 static enum input_status
 header_dups(struct input *in, struct input_row *row, unsigned long line)
 {
-	char name[64];
 	size_t first = 0, dup = 0;
 	int r;
 
@@ -497,10 +523,9 @@ header_dups(struct input *in, struct input_row *row, unsigned long line)
 		return input_ioerr(in, row, "header");
 	if (r == 0)
 		return INPUT_ROW;
-	name_printable(name, sizeof(name), in->cols[dup]);
 	return input_fail(in, row, INPUT_FATAL, line,
-	    "duplicate column name '%s' (columns %zu and %zu)", name,
-	    first + 1, dup + 1);
+	    "duplicate column name '%.64s' (columns %zu and %zu)",
+	    in->cols[dup], first + 1, dup + 1);
 }
 
 static enum input_status
@@ -634,7 +659,7 @@ input_open(const char *path, enum input_format fmt, size_t max_row_bytes,
 	    (in->path = strdup(path)) == NULL) {
 		saved = errno;
 		free(in);
-		snprintf(err, errlen, "%s: %s", path, strerror(saved));
+		input_msg(err, errlen, path, 0, "%s", strerror(saved));
 		errno = saved;
 		return NULL;
 	}

@@ -9,20 +9,34 @@
  * exactly one line per input record and the same file always numbers its
  * rows the same way (resume depends on it).
  *
- * CSV rules (see README "Input"): fields separated by ',', records by LF,
- * CRLF or a bare CR; quoted fields may hold ',', '"' doubled, and any line
- * ending; a UTF-8 BOM at the start is skipped; blank lines (no bytes at all
- * between two line endings) are skipped and get no row index; field bytes
- * are kept as they are (no trimming).  Per-record errors: field count
- * different from the header's, a NUL byte, invalid UTF-8, a record larger
- * than max_row_bytes, an unterminated quote (which runs to end of file),
- * a stray quote inside an unquoted field is kept as data.
- * File-level errors: no header, an empty or duplicate column name... (see
- * input_open), a UTF-16/UTF-32 byte-order mark.
+ * CSV rules (see README "Input" and csv.h): fields separated by ',',
+ * records by LF, CRLF or a bare CR; quoted fields may hold ',', '"' doubled,
+ * and any line ending; a UTF-8 BOM at the start is skipped; blank lines (no
+ * bytes at all between two line endings) are skipped and get no row index;
+ * field bytes are kept as they are (no trimming).  A stray quote inside an
+ * unquoted field is kept as data, and so are bytes after a closing quote
+ * ("ab"c is abc).  A row is {"column":"value",...}, in header order, every
+ * value a string.  Per-record errors (INPUT_BAD), checked in this order:
+ *	FILE:LINE: row larger than N bytes	(raw bytes, line end excluded)
+ *	FILE:LINE: unterminated quoted field	(LINE of the opening quote;
+ *						 it ran to end of file)
+ *	FILE:LINE: expected 3 fields, found 4
+ *	FILE:LINE: NUL byte in field 2		(fields count from 1)
+ *	FILE:LINE: invalid UTF-8 in field 3	(strict: no overlongs,
+ *						 surrogates or > U+10FFFF)
+ * File-level errors (INPUT_FATAL, from input_open): an empty file (no
+ * header), a header over max_row_bytes or with an unterminated quote, an
+ * empty, duplicate or not UTF-8 column name, a UTF-16/UTF-32 file (a BOM,
+ * or NULs in the header): "FILE: looks like UTF-16; rowpool reads UTF-8
+ * only".
  *
  * JSONL rules: one JSON object per line (LF or CRLF); blank or whitespace-
  * only lines are skipped; a line that is not a JSON object, has duplicate
- * keys, holds invalid UTF-8 or is longer than max_row_bytes is a bad row.
+ * keys, holds invalid UTF-8 or a NUL (raw or \u0000), an integer jansson
+ * cannot hold, or is longer than max_row_bytes is a bad row
+ * ("FILE:LINE: invalid JSON at column N: jansson's reason", "FILE:LINE:
+ * not a JSON object", "FILE:LINE: row larger than N bytes").  A good row's
+ * text is the line itself, without its line end and surrounding blanks.
  *
  * Mechanism tier: statuses and messages, never prints or exits.
  */
@@ -46,7 +60,8 @@ enum input_status {
 	INPUT_IOERR	/* read(2) failed: row->error, errno set */
 };
 
-#define INPUT_ERROR_MAX	512
+#define INPUT_ERROR_MAX		512
+#define INPUT_MAX_ROW_DEFAULT	(1024u * 1024)	/* max_row_bytes 0 means this */
 
 struct input_row {
 	uint64_t	 index;	/* 0-based row index */
@@ -67,10 +82,13 @@ struct input;
 enum input_format	input_format_from_path(const char *path);
 
 /*
- * Opens path and, for CSV, reads the header.  Returns NULL on failure with
- * a message "FILE[:LINE]: problem" in err and *status set to INPUT_IOERR
- * (errno set; ENOENT when the file does not exist) or INPUT_FATAL (a bad
- * header, a UTF-16 file...).
+ * Opens path (O_CLOEXEC) and, for CSV, reads the header.  fmt 0 means
+ * input_format_from_path(path); max_row_bytes 0 means
+ * INPUT_MAX_ROW_DEFAULT.  Returns the reader with *status INPUT_ROW, or
+ * NULL on failure with a message "FILE[:LINE]: problem" in err (FILE is
+ * path as given) and *status set to INPUT_IOERR (errno set; ENOENT when
+ * the file does not exist, ENOMEM) or INPUT_FATAL (a bad header, a UTF-16
+ * file, an unknown format...).
  */
 struct input	*input_open(const char *path, enum input_format fmt,
 		    size_t max_row_bytes, enum input_status *status,
@@ -78,10 +96,13 @@ struct input	*input_open(const char *path, enum input_format fmt,
 
 /*
  * Reads the next record.  When want is false the caller does not need the
- * row (it is already done): the reader may skip building row->json, but
- * the record still gets its index and the status is INPUT_ROW or INPUT_BAD
- * as usual.  row->json is owned by the reader and valid until the next
- * call.  Blocks on file reads.
+ * row (it is already done): the reader may skip building row->json (it is
+ * then NULL for CSV), but the record is still checked, gets its index and
+ * the status is INPUT_ROW or INPUT_BAD as usual.  row->json is owned by
+ * the reader and valid until the next call; it is NULL unless INPUT_ROW.
+ * index and line are set for INPUT_ROW and INPUT_BAD.  After INPUT_IOERR
+ * (errno set; ENOMEM too) or INPUT_EOF, only input_close is useful.
+ * Blocks on file reads.
  */
 enum input_status	input_next(struct input *in, struct input_row *row,
 			    bool want);
@@ -92,9 +113,11 @@ const char *const	*input_columns(const struct input *in, size_t *ncols);
 void	input_close(struct input *in);
 
 /*
- * Fingerprint of the file's contents (its size and a 64-bit hash of every
- * byte), as text of at most 40 characters, e.g. "56472:9f3b2c01a4d5e6f7".
- * Returns 0, or -1 with errno.
+ * Fingerprint of the file's contents: its size in decimal, ':', and a
+ * 64-bit hash of every byte (rp64, defined in input.c) in 16 lower-case hex
+ * digits, e.g. "56472:9f3b2c01a4d5e6f7", at most 40 characters with the
+ * NUL.  Reads the file in 64 KiB chunks.  Returns 0, or -1 with errno
+ * (from open/read; ERANGE when outlen is too small).
  */
 int	input_fingerprint(const char *path, char *out, size_t outlen);
 

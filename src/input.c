@@ -1,0 +1,798 @@
+/*
+ * input: turns a CSV or JSONL file into rows, each a JSON object text
+ * (see input.h), on top of the csv and jsonl readers.
+ *
+ * The invariant that resume depends on: every record the reader hands out
+ * (good or bad) takes the next index, and nothing else does, so the same
+ * bytes always give the same numbering.  CSV rows are checked (field
+ * count, NUL, strict UTF-8) before they are turned into JSON with our own
+ * escaper: the header's names are escaped once, at open.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "rowpool/csv.h"
+#include "rowpool/input.h"
+#include "rowpool/io.h"
+#include "rowpool/jsonl.h"
+
+#define FP_CHUNK	(64u * 1024)
+
+struct input {
+	enum input_format	 fmt;
+	int			 fd;
+	char			*path;
+	size_t			 max;
+	uint64_t		 next;		/* index of the next record */
+	struct csv_reader	*csv;
+	struct jsonl_reader	*jsonl;
+
+	char			**cols;		/* ncols names, then NULL */
+	size_t			 ncols;
+	char			*keys;		/* "name": per column, escaped */
+	size_t			*keyoff;	/* ncols + 1 offsets into keys */
+
+	char			*out;		/* the row's JSON text */
+	size_t			 outlen;
+	size_t			 outcap;
+};
+
+enum field_problem {
+	FIELD_OK,
+	FIELD_NUL,
+	FIELD_UTF8
+};
+
+static size_t	utf8_seq(const unsigned char *, size_t);
+static void	input_vmsg(char *, size_t, const char *, unsigned long,
+		    const char *, va_list) __attribute__((format(printf, 5, 0)));
+static void	input_msg(char *, size_t, const char *, unsigned long,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+static enum input_status input_fail(struct input *, struct input_row *,
+		    enum input_status, unsigned long, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+
+/*
+ * Messages may quote input (a column name, jansson's "near '...'", the
+ * path): control bytes and invalid UTF-8 become '?', so that a message is
+ * always one line of valid UTF-8 that can go into a log or a JSON string.
+ */
+static void
+msg_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t k;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f)
+			*p++ = '?';
+		else if (*p < 0x80)
+			p++;
+		else if ((k = utf8_seq(p, strnlen((char *)p, 4))) > 0)
+			p += k;
+		else
+			*p++ = '?';
+	}
+}
+
+/* Messages: "FILE:LINE: problem", or "FILE: problem" for line 0. */
+static void
+input_vmsg(char *buf, size_t len, const char *path, unsigned long line,
+    const char *fmt, va_list ap)
+{
+	int n, m;
+
+	if (len == 0)
+		return;
+	if (line > 0)
+		n = snprintf(buf, len, "%s:%lu: ", path, line);
+	else
+		n = snprintf(buf, len, "%s: ", path);
+	if (n >= 0 && (size_t)n < len) {
+		m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+		if (m >= 0 && (size_t)m < len - (size_t)n)
+			goto done;
+	}
+	/* Truncated: say so rather than cut a word silently. */
+	if (len > 4)
+		memcpy(buf + len - 4, "...", 4);
+done:
+	msg_clean(buf);
+}
+
+static void
+input_msg(char *buf, size_t len, const char *path, unsigned long line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	input_vmsg(buf, len, path, line, fmt, ap);
+	va_end(ap);
+}
+
+/* Fills row->error and returns st; keeps errno. */
+static enum input_status
+input_fail(struct input *in, struct input_row *row, enum input_status st,
+    unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	row->json = NULL;
+	row->len = 0;
+	va_start(ap, fmt);
+	input_vmsg(row->error, sizeof(row->error), in->path, line, fmt, ap);
+	va_end(ap);
+	errno = saved;
+	return st;
+}
+
+static enum input_status
+input_ioerr(struct input *in, struct input_row *row, const char *what)
+{
+	return input_fail(in, row, INPUT_IOERR, 0, "%s: %s", what,
+	    strerror(errno));
+}
+
+enum input_format
+input_format_from_path(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot == NULL || strchr(dot, '/') != NULL)
+		return 0;
+	if (strcasecmp(dot, ".csv") == 0)
+		return INPUT_CSV;
+	if (strcasecmp(dot, ".jsonl") == 0 || strcasecmp(dot, ".ndjson") == 0)
+		return INPUT_JSONL;
+	return 0;
+}
+
+/*
+ * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+ * U+10FFFF.  Returns the length of the sequence at p, or 0.
+ */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t k, i;
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return k;
+}
+
+static enum field_problem
+field_check(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	size_t k;
+
+	while (p < e) {
+		if (*p >= 0x80) {
+			if ((k = utf8_seq(p, (size_t)(e - p))) == 0)
+				return FIELD_UTF8;
+			p += k;
+		} else if (*p == '\0')
+			return FIELD_NUL;
+		else
+			p++;
+	}
+	return FIELD_OK;
+}
+
+static int
+out_reserve(struct input *in, size_t n)
+{
+	size_t ncap;
+	char *np;
+
+	if (n > SIZE_MAX - in->outlen)
+		goto toobig;
+	if (in->outlen + n <= in->outcap)
+		return 0;
+	ncap = in->outcap > 0 ? in->outcap : 4096;
+	while (ncap < in->outlen + n) {
+		if (ncap > SIZE_MAX / 2)
+			goto toobig;
+		ncap *= 2;
+	}
+	if ((np = realloc(in->out, ncap)) == NULL)
+		return -1;
+	in->out = np;
+	in->outcap = ncap;
+	return 0;
+toobig:
+	errno = ENOMEM;
+	return -1;
+}
+
+/* Call only with room reserved. */
+static void
+out_put(struct input *in, const char *p, size_t n)
+{
+	memcpy(in->out + in->outlen, p, n);
+	in->outlen += n;
+}
+
+/* Escapes one byte that JSON does not allow bare into o; returns the end. */
+static char *
+json_escape_byte(char *o, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*o++ = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		*o++ = (char)c;
+		break;
+	case '\b':
+		*o++ = 'b';
+		break;
+	case '\f':
+		*o++ = 'f';
+		break;
+	case '\n':
+		*o++ = 'n';
+		break;
+	case '\r':
+		*o++ = 'r';
+		break;
+	case '\t':
+		*o++ = 't';
+		break;
+	default:
+		memcpy(o, "u00", 3);
+		o[3] = hex[c >> 4];
+		o[4] = hex[c & 0xf];
+		o += 5;
+	}
+	return o;
+}
+
+/*
+ * Appends s as the inside of a JSON string (RFC 8259: '"', '\' and
+ * U+0000..U+001F escaped; s is valid UTF-8, so the rest goes as it is).
+ */
+static int
+out_escape(struct input *in, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	char *o;
+
+	if (n > SIZE_MAX / 6 || out_reserve(in, 6 * n) == -1)
+		return -1;
+	o = in->out + in->outlen;
+	for (; p < e; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			*o++ = (char)*p;
+		else
+			o = json_escape_byte(o, *p);
+	}
+	in->outlen = (size_t)(o - in->out);
+	return 0;
+}
+
+/* Builds {"col":"value",...} from a checked record into in->out. */
+static int
+csv_to_json(struct input *in, const struct csv_record *rec)
+{
+	const struct csv_field *f;
+	size_t i, klen;
+
+	in->outlen = 0;
+	for (i = 0; i < rec->nfields; i++) {
+		f = &rec->fields[i];
+		klen = in->keyoff[i + 1] - in->keyoff[i];
+		if (out_reserve(in, klen + 2) == -1)
+			return -1;
+		out_put(in, i == 0 ? "{" : ",", 1);
+		out_put(in, in->keys + in->keyoff[i], klen);
+		out_put(in, "\"", 1);
+		if (out_escape(in, f->ptr, f->len) == -1)
+			return -1;
+		if (out_reserve(in, 1) == -1)
+			return -1;
+		out_put(in, "\"", 1);
+	}
+	if (out_reserve(in, 3) == -1)
+		return -1;
+	out_put(in, i == 0 ? "{}" : "}", i == 0 ? 2 : 1);
+	in->out[in->outlen] = '\0';
+	return 0;
+}
+
+static enum input_status
+csv_check_row(struct input *in, const struct csv_record *rec,
+    struct input_row *row)
+{
+	size_t i;
+
+	if (rec->nfields != in->ncols)
+		return input_fail(in, row, INPUT_BAD, rec->line,
+		    "expected %zu field%s, found %zu", in->ncols,
+		    in->ncols == 1 ? "" : "s", rec->nfields);
+	for (i = 0; i < rec->nfields; i++) {
+		switch (field_check(rec->fields[i].ptr, rec->fields[i].len)) {
+		case FIELD_OK:
+			break;
+		case FIELD_NUL:
+			return input_fail(in, row, INPUT_BAD, rec->line,
+			    "NUL byte in field %zu", i + 1);
+		case FIELD_UTF8:
+			return input_fail(in, row, INPUT_BAD, rec->line,
+			    "invalid UTF-8 in field %zu", i + 1);
+		}
+	}
+	return INPUT_ROW;
+}
+
+static enum input_status
+csv_row(struct input *in, const struct csv_record *rec,
+    struct input_row *row, bool want)
+{
+	enum input_status st;
+
+	if ((st = csv_check_row(in, rec, row)) != INPUT_ROW)
+		return st;
+	row->json = NULL;
+	row->len = 0;
+	if (!want)
+		return INPUT_ROW;
+	if (csv_to_json(in, rec) == -1)
+		return input_ioerr(in, row, "row");
+	row->json = in->out;
+	row->len = in->outlen;
+	return INPUT_ROW;
+}
+
+static enum input_status
+input_next_csv(struct input *in, struct input_row *row, bool want)
+{
+	struct csv_record rec;
+	enum csv_status st;
+
+	if ((st = csv_next(in->csv, &rec)) == CSV_ERROR)
+		return input_ioerr(in, row, "read");
+	if (st == CSV_EOF)
+		return INPUT_EOF;
+	row->index = in->next++;
+	row->line = rec.line;
+	if (st == CSV_TOOBIG)
+		return input_fail(in, row, INPUT_BAD, rec.line,
+		    "row larger than %zu bytes", in->max);
+	if (st == CSV_UNTERMINATED)
+		return input_fail(in, row, INPUT_BAD, rec.quote_line,
+		    "unterminated quoted field");
+	return csv_row(in, &rec, row, want);
+}
+
+/*
+ * Checks a line with jansson: it rejects invalid UTF-8, NUL (raw or as
+ * \u0000), control characters in strings and trailing garbage itself.
+ */
+static enum input_status
+jsonl_row(struct input *in, const struct jsonl_line *l,
+    struct input_row *row)
+{
+	json_error_t jerr;
+	json_t *v;
+	bool obj;
+
+	v = json_loadb(l->ptr, l->len, JSON_REJECT_DUPLICATES |
+	    JSON_DECODE_ANY, &jerr);
+	if (v == NULL)
+		return input_fail(in, row, INPUT_BAD, l->line,
+		    "invalid JSON at column %d: %s", jerr.column, jerr.text);
+	obj = json_is_object(v);
+	json_decref(v);
+	if (!obj)
+		return input_fail(in, row, INPUT_BAD, l->line,
+		    "not a JSON object");
+	row->json = l->ptr;
+	row->len = l->len;
+	return INPUT_ROW;
+}
+
+static enum input_status
+input_next_jsonl(struct input *in, struct input_row *row, bool want)
+{
+	struct jsonl_line l;
+	enum jsonl_status st;
+
+	if ((st = jsonl_next(in->jsonl, &l)) == JSONL_ERROR)
+		return input_ioerr(in, row, "read");
+	if (st == JSONL_EOF)
+		return INPUT_EOF;
+	row->index = in->next++;
+	row->line = l.line;
+	if (st == JSONL_TOOBIG)
+		return input_fail(in, row, INPUT_BAD, l.line,
+		    "row larger than %zu bytes", in->max);
+	return jsonl_row(in, &l, row);
+}
+
+enum input_status
+input_next(struct input *in, struct input_row *row, bool want)
+{
+	row->json = NULL;
+	row->len = 0;
+	row->error[0] = '\0';
+	if (in->fmt == INPUT_CSV)
+		return input_next_csv(in, row, want);
+	return input_next_jsonl(in, row, want);
+}
+
+/* A UTF-16 or UTF-32 file shows a BOM or NULs in its first record. */
+static const char *
+header_wide(const struct csv_record *rec)
+{
+	const struct csv_field *f = &rec->fields[0];
+	size_t i;
+
+	if (f->len >= 4 && (memcmp(f->ptr, "\xff\xfe\0\0", 4) == 0 ||
+	    memcmp(f->ptr, "\0\0\xfe\xff", 4) == 0))
+		return "UTF-32";
+	if (f->len >= 2 && (memcmp(f->ptr, "\xff\xfe", 2) == 0 ||
+	    memcmp(f->ptr, "\xfe\xff", 2) == 0))
+		return "UTF-16";
+	for (i = 0; i < rec->nfields; i++)
+		if (memchr(rec->fields[i].ptr, '\0', rec->fields[i].len))
+			return "UTF-16";
+	return NULL;
+}
+
+struct colref {
+	const char	*name;
+	size_t		 idx;
+};
+
+static int
+colref_cmp(const void *a, const void *b)
+{
+	const struct colref *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Finds the first column (in file order) whose name repeats an earlier
+ * one, in O(n log n) since a header may have many columns.  Returns 0, 1
+ * with *first and *dup set, or -1 (ENOMEM).
+ */
+static int
+header_find_dup(struct input *in, size_t *first, size_t *dup)
+{
+	struct colref *v;
+	size_t i, n = in->ncols;
+	int found = 0;
+
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		v[i] = (struct colref){ .name = in->cols[i], .idx = i };
+	qsort(v, n, sizeof(*v), colref_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(v[i].name, v[i - 1].name) != 0)
+			continue;
+		if (i >= 2 && strcmp(v[i - 2].name, v[i].name) == 0)
+			continue;	/* a third one: the second came first */
+		if (!found || v[i].idx < *dup) {
+			*first = v[i - 1].idx;
+			*dup = v[i].idx;
+			found = 1;
+		}
+	}
+	free(v);
+	return found;
+}
+
+static enum input_status
+header_dups(struct input *in, struct input_row *row, unsigned long line)
+{
+	size_t first = 0, dup = 0;
+	int r;
+
+	if ((r = header_find_dup(in, &first, &dup)) == -1)
+		return input_ioerr(in, row, "header");
+	if (r == 0)
+		return INPUT_ROW;
+	return input_fail(in, row, INPUT_FATAL, line,
+	    "duplicate column name '%.64s' (columns %zu and %zu)",
+	    in->cols[dup], first + 1, dup + 1);
+}
+
+static enum input_status
+header_check(struct input *in, const struct csv_record *rec,
+    struct input_row *row)
+{
+	const char *wide;
+	size_t i;
+
+	if ((wide = header_wide(rec)) != NULL)
+		return input_fail(in, row, INPUT_FATAL, 0,
+		    "looks like %s; rowpool reads UTF-8 only", wide);
+	for (i = 0; i < rec->nfields; i++) {
+		if (rec->fields[i].len == 0)
+			return input_fail(in, row, INPUT_FATAL, rec->line,
+			    "empty column name (column %zu)", i + 1);
+		if (field_check(rec->fields[i].ptr, rec->fields[i].len) !=
+		    FIELD_OK)
+			return input_fail(in, row, INPUT_FATAL, rec->line,
+			    "invalid UTF-8 in column name %zu", i + 1);
+	}
+	return INPUT_ROW;
+}
+
+/* Copies the names into one block: the pointer array, then the bytes. */
+static int
+header_store(struct input *in, const struct csv_record *rec)
+{
+	size_t i, n = rec->nfields, total = 0;
+	char *p;
+
+	for (i = 0; i < n; i++)
+		total += rec->fields[i].len + 1;
+	if ((in->cols = malloc((n + 1) * sizeof(char *) + total)) == NULL)
+		return -1;
+	p = (char *)(in->cols + n + 1);
+	for (i = 0; i < n; i++) {
+		memcpy(p, rec->fields[i].ptr, rec->fields[i].len);
+		p[rec->fields[i].len] = '\0';
+		in->cols[i] = p;
+		p += rec->fields[i].len + 1;
+	}
+	in->cols[n] = NULL;
+	in->ncols = n;
+	return 0;
+}
+
+/* Escapes every "name": once, into keys, through the output buffer. */
+static int
+header_keys(struct input *in)
+{
+	size_t i;
+
+	if ((in->keyoff = calloc(in->ncols + 1, sizeof(size_t))) == NULL)
+		return -1;
+	in->outlen = 0;
+	for (i = 0; i < in->ncols; i++) {
+		in->keyoff[i] = in->outlen;
+		if (out_reserve(in, 1) == -1)
+			return -1;
+		out_put(in, "\"", 1);
+		if (out_escape(in, in->cols[i], strlen(in->cols[i])) == -1 ||
+		    out_reserve(in, 2) == -1)
+			return -1;
+		out_put(in, "\":", 2);
+	}
+	in->keyoff[in->ncols] = in->outlen;
+	in->keys = in->out;
+	in->out = NULL;
+	in->outlen = in->outcap = 0;
+	return 0;
+}
+
+static enum input_status
+header_read(struct input *in, struct input_row *row)
+{
+	struct csv_record rec;
+
+	switch (csv_next(in->csv, &rec)) {
+	case CSV_ERROR:
+		return input_ioerr(in, row, "read");
+	case CSV_EOF:
+		return input_fail(in, row, INPUT_FATAL, 0,
+		    "empty file: no header");
+	case CSV_TOOBIG:
+		return input_fail(in, row, INPUT_FATAL, rec.line,
+		    "header larger than %zu bytes", in->max);
+	case CSV_UNTERMINATED:
+		return input_fail(in, row, INPUT_FATAL, rec.quote_line,
+		    "unterminated quoted field in header");
+	case CSV_RECORD:
+		break;
+	}
+	if (header_check(in, &rec, row) != INPUT_ROW)
+		return INPUT_FATAL;
+	if (header_store(in, &rec) == -1 || header_keys(in) == -1)
+		return input_ioerr(in, row, "header");
+	return header_dups(in, row, rec.line);
+}
+
+static enum input_status
+input_start(struct input *in, struct input_row *row)
+{
+	if (in->fmt != INPUT_CSV && in->fmt != INPUT_JSONL) {
+		errno = EINVAL;
+		return input_fail(in, row, INPUT_FATAL, 0,
+		    "unknown input format (expected .csv, .jsonl or .ndjson)");
+	}
+	if ((in->fd = open(in->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return input_ioerr(in, row, "open");
+	if (in->fmt == INPUT_JSONL) {
+		if ((in->jsonl = jsonl_new(in->fd, in->max)) == NULL)
+			return input_ioerr(in, row, "open");
+		return INPUT_ROW;
+	}
+	if ((in->csv = csv_new(in->fd, in->max, CSV_SKIP_BOM)) == NULL)
+		return input_ioerr(in, row, "open");
+	return header_read(in, row);
+}
+
+struct input *
+input_open(const char *path, enum input_format fmt, size_t max_row_bytes,
+    enum input_status *status, char *err, size_t errlen)
+{
+	struct input_row r0 = { .line = 0 };
+	struct input *in;
+	int saved;
+
+	*status = INPUT_IOERR;
+	if ((in = calloc(1, sizeof(*in))) == NULL ||
+	    (in->path = strdup(path)) == NULL) {
+		saved = errno;
+		free(in);
+		input_msg(err, errlen, path, 0, "%s", strerror(saved));
+		errno = saved;
+		return NULL;
+	}
+	in->fd = -1;
+	in->fmt = fmt != 0 ? fmt : input_format_from_path(path);
+	in->max = max_row_bytes > 0 ? max_row_bytes : INPUT_MAX_ROW_DEFAULT;
+	if ((*status = input_start(in, &r0)) != INPUT_ROW) {
+		saved = errno;
+		input_close(in);
+		strlcpy(err, r0.error, errlen);
+		errno = saved;
+		return NULL;
+	}
+	return in;
+}
+
+const char *const *
+input_columns(const struct input *in, size_t *ncols)
+{
+	*ncols = in->ncols;
+	return (const char *const *)in->cols;
+}
+
+void
+input_close(struct input *in)
+{
+	if (in == NULL)
+		return;
+	csv_free(in->csv);
+	jsonl_free(in->jsonl);
+	if (in->fd != -1)
+		close(in->fd);
+	free(in->cols);
+	free(in->keys);
+	free(in->keyoff);
+	free(in->out);
+	free(in->path);
+	free(in);
+}
+
+/*
+ * The fingerprint hash, rp64: each 8-byte little-endian word w of the
+ * file (the last one padded with zero bytes) goes through
+ * h = (h ^ w) * K; h ^= h >> 32, from h = FP_SEED; then the size is mixed
+ * in and the result finished as MurmurHash3's fmix64.  Each step is a
+ * bijection of h, so a change in any one word always changes the result,
+ * and it runs at several GB/s, unlike a byte-at-a-time hash.
+ */
+#define FP_SEED	UINT64_C(0x243f6a8885a308d3)
+#define FP_K	UINT64_C(0x9e3779b97f4a7c15)
+
+static uint64_t
+fp_word(const unsigned char *p, size_t n)
+{
+	uint64_t w = 0;
+	size_t i;
+
+	for (i = n; i > 0; i--)
+		w = (w << 8) | p[i - 1];
+	return w;
+}
+
+static uint64_t
+fp_update(uint64_t h, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		h = (h ^ fp_word(p + i, 8)) * FP_K;
+		h ^= h >> 32;
+	}
+	if (i < n) {
+		h = (h ^ fp_word(p + i, n - i)) * FP_K;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static uint64_t
+fp_final(uint64_t h, uint64_t size)
+{
+	h ^= size;
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
+/* Hashes the whole of fd; only the last chunk may be short. */
+static int
+fp_file(int fd, uint64_t *hash, uint64_t *size)
+{
+	unsigned char *buf;
+	uint64_t h = FP_SEED, total = 0;
+	ssize_t n;
+
+	if ((buf = malloc(FP_CHUNK)) == NULL)
+		return -1;
+	do {
+		if ((n = read_full(fd, buf, FP_CHUNK)) == -1) {
+			free(buf);
+			return -1;
+		}
+		h = fp_update(h, buf, (size_t)n);
+		total += (uint64_t)n;
+	} while ((size_t)n == FP_CHUNK);
+	free(buf);
+	*hash = fp_final(h, total);
+	*size = total;
+	return 0;
+}
+
+int
+input_fingerprint(const char *path, char *out, size_t outlen)
+{
+	uint64_t hash, size;
+	int fd, n, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fp_file(fd, &hash, &size) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	close(fd);
+	n = snprintf(out, outlen, "%" PRIu64 ":%016" PRIx64, size, hash);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ERANGE;
+		return -1;
+	}
+	return 0;
+}

@@ -31,25 +31,25 @@ struct csv_reader {
 	int			 flags;
 	size_t			 max;
 	size_t			 readsz;
-	bool			 primed;	/* first read done, BOM checked */
+	bool			 primed;	/* BOM checked */
 	bool			 eof;
 
 	char			*buf;		/* read buffer */
 	size_t			 pos;
 	size_t			 end;
-	int			 last;		/* last byte before buf[0], or -1 */
+	int			 last;		/* byte before buf[0], or -1 */
 
 	enum csv_state		 state;
 	unsigned long		 line;		/* line of buf[pos] */
 	unsigned long		 recline;
 	unsigned long		 quoteline;
 	size_t			 raw;		/* raw bytes of this record */
-	bool			 skip;		/* record too big: drop its bytes */
+	bool			 skip;		/* too big: drop its bytes */
 
 	char			*rec;		/* field bytes, back to back */
 	size_t			 reclen;
 	size_t			 reccap;
-	size_t			 fstart;	/* where the current field starts */
+	size_t			 fstart;	/* current field's start */
 	struct csv_field	*fields;	/* len only until csv_emit */
 	size_t			 nfields;
 	size_t			 fcap;

@@ -40,8 +40,8 @@ struct input {
 
 	char			**cols;		/* ncols names, then NULL */
 	size_t			 ncols;
-	char			*keys;		/* "name": per column, escaped */
-	size_t			*keyoff;	/* ncols + 1 offsets into keys */
+	char			*keys;		/* escaped "name": each */
+	size_t			*keyoff;	/* ncols + 1 offsets */
 
 	char			*out;		/* the row's JSON text */
 	size_t			 outlen;
@@ -56,7 +56,8 @@ enum field_problem {
 
 static size_t	utf8_seq(const unsigned char *, size_t);
 static void	input_vmsg(char *, size_t, const char *, unsigned long,
-		    const char *, va_list) __attribute__((format(printf, 5, 0)));
+		    const char *, va_list)
+		    __attribute__((format(printf, 5, 0)));
 static void	input_msg(char *, size_t, const char *, unsigned long,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
 static enum input_status input_fail(struct input *, struct input_row *,

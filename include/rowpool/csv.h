@@ -53,19 +53,19 @@ struct csv_field {
 };
 
 struct csv_record {
-	const struct csv_field	*fields;	/* CSV_RECORD: owned by the reader */
+	const struct csv_field	*fields;	/* CSV_RECORD; reader's */
 	size_t			 nfields;	/* CSV_RECORD: at least 1 */
-	unsigned long		 line;		/* 1-based line the record starts on */
-	unsigned long		 quote_line;	/* CSV_UNTERMINATED: line of the open quote */
-	size_t			 bytes;		/* raw size, as compared to the maximum */
+	unsigned long		 line;		/* 1-based line it starts on */
+	unsigned long		 quote_line;	/* CSV_UNTERMINATED: the '"' */
+	size_t			 bytes;		/* raw size, see above */
 };
 
 enum csv_status {
 	CSV_ERROR = -1,		/* read(2) failed or out of memory: errno */
 	CSV_EOF = 0,		/* no more records */
 	CSV_RECORD,		/* rec holds a record */
-	CSV_TOOBIG,		/* a record over the maximum was skipped: line, bytes */
-	CSV_UNTERMINATED	/* quote open at end of input: line, quote_line */
+	CSV_TOOBIG,		/* a record over the maximum was skipped */
+	CSV_UNTERMINATED	/* a quote still open at end of input */
 };
 
 struct csv_reader;

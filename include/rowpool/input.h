@@ -28,7 +28,10 @@
  * header), a header over max_row_bytes or with an unterminated quote, an
  * empty, duplicate or not UTF-8 column name, a UTF-16/UTF-32 file (a BOM,
  * or NULs in the header): "FILE: looks like UTF-16; rowpool reads UTF-8
- * only".
+ * only" (or UTF-32).
+ *
+ * Every message is one line of valid UTF-8: control bytes and invalid
+ * UTF-8 that it quotes from the input or the path become '?'.
  *
  * JSONL rules: one JSON object per line (LF or CRLF); blank or whitespace-
  * only lines are skipped; a line that is not a JSON object, has duplicate

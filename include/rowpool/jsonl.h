@@ -38,7 +38,7 @@ enum jsonl_status {
 	JSONL_ERROR = -1,	/* read(2) failed or out of memory: errno */
 	JSONL_EOF = 0,		/* no more lines */
 	JSONL_LINE,		/* l holds a line */
-	JSONL_TOOBIG		/* a line over the maximum was skipped: line, bytes */
+	JSONL_TOOBIG		/* a line over the maximum was skipped */
 };
 
 struct jsonl_reader;
@@ -51,7 +51,8 @@ struct jsonl_reader;
 struct jsonl_reader	*jsonl_new(int fd, size_t max_line_bytes);
 
 /* Reads the next non-blank line into l.  Blocks on the fd. */
-enum jsonl_status	 jsonl_next(struct jsonl_reader *r, struct jsonl_line *l);
+enum jsonl_status	 jsonl_next(struct jsonl_reader *r,
+			    struct jsonl_line *l);
 
 /* Bytes per read(2), 1 to JSONL_READ_SIZE: for tests, as csv_set_read_size. */
 void	jsonl_set_read_size(struct jsonl_reader *r, size_t n);

@@ -22,7 +22,8 @@
 #include "rowpool/io.h"
 
 #ifndef FIXTURES
-#define FIXTURES "../shared/fixtures"	/* from the repo root, as make runs us */
+/* Relative to the repo root, where make runs the tests. */
+#define FIXTURES "../shared/fixtures"
 #endif
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -92,9 +93,11 @@ static const struct csv_case cases[] = {
 	    "[['toobig',1],[2,'ab']]" },
 	{ "too big, quoted newlines", S("\"abc\ndef\nghi\"\nok\n"), 5, 0,
 	    "[['toobig',1],[4,'ok']]" },
-	{ "too big, quoted quotes and cr", S("x,\"a\"\"\r\"\"b,\rc\"\rok"), 5, 0,
+	{ "too big, quoted quotes and cr",
+	    S("x,\"a\"\"\r\"\"b,\rc\"\rok"), 5, 0,
 	    "[['toobig',1],[4,'ok']]" },
-	{ "too big at eof", S("ab\nabcdefgh"), 5, 0, "[[1,'ab'],['toobig',2]]" },
+	{ "too big at eof", S("ab\nabcdefgh"), 5, 0,
+	    "[[1,'ab'],['toobig',2]]" },
 	{ "too big and unterminated", S("ab\n\"abcdefgh\n"), 5, 0,
 	    "[[1,'ab'],['unterminated',2,2]]" },
 	{ "too big: separators count", S(",,,,,,\n,\n"), 5, 0,

@@ -24,7 +24,8 @@
 #include "rowpool/jsonl.h"
 
 #ifndef FIXTURES
-#define FIXTURES "../shared/fixtures"	/* from the repo root, as make runs us */
+/* Relative to the repo root, where make runs the tests. */
+#define FIXTURES "../shared/fixtures"
 #endif
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -140,7 +141,8 @@ Test(input, csv_spectrum)
 	size_t i, k, ncols;
 
 	for (i = 0; i < NELEM(names); i++) {
-		snprintf(csv, sizeof(csv), "csv-spectrum/csvs/%s.csv", names[i]);
+		snprintf(csv, sizeof(csv), "csv-spectrum/csvs/%s.csv",
+		    names[i]);
 		snprintf(jsn, sizeof(jsn), "csv-spectrum/json/%s.json",
 		    names[i]);
 		want = json_load_file(fixture(jsn), 0, &jerr);
@@ -449,7 +451,8 @@ Test(input, malformed_rows)
 		BAD(8, ":8: invalid UTF-8 in field 1"),
 		BAD(9, ":9: invalid UTF-8 in field 1"),
 		BAD(10, ":10: invalid UTF-8 in field 2"),
-		OK(11, "{\"a\":\"\\udbff\\udfff\",\"b\":\"\\ud7ff\\ue000\\uffff\"}"),
+		OK(11, "{\"a\":\"\\udbff\\udfff\","
+		    "\"b\":\"\\ud7ff\\ue000\\uffff\"}"),
 		BAD(12, ":12: row larger than 32 bytes"),
 		BAD(13, ":13: row larger than 32 bytes"),
 		OK(15, "{\"a\":\"10\",\"b\":\"a\\\"b\"}"),
@@ -468,7 +471,8 @@ Test(input, json_escaping)
 	    "\"k\"\"1\",k\\2,\"k\n3\",k\x7f\xe2\x80\xa8\n"
 	    "\"\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
 	    "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e"
-	    "\x1f\",\"\"\"\\\"\"\\\\\",\"\\u0041\",\"\xc3\xa9\xf0\x9f\x98\x80\"\n";
+	    "\x1f\",\"\"\"\\\"\"\\\\\",\"\\u0041\","
+	    "\"\xc3\xa9\xf0\x9f\x98\x80\"\n";
 	static const char v0[] = "\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b"
 	    "\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
 	    "\x1c\x1d\x1e\x1f";

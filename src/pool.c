@@ -2,9 +2,11 @@
  * pool: fork, feed, watch and reap the workers.
  *
  * Invariants:
- *  - a slot holds at most one row; every row handed to a worker comes back
- *    through on_outcome exactly once (a result, or the way its worker
- *    failed, or POOL_ABANDONED on drain/kill);
+ *  - a worker works on one row at a time and holds at most POOL_DEPTH;
+ *    every row handed to a worker comes back through on_outcome exactly
+ *    once: a result, the way its worker failed (charged to the oldest row
+ *    only; the others come back POOL_REQUEUED), or POOL_ABANDONED on
+ *    drain/kill;
  *  - the supervisor never blocks on a worker: channels are non-blocking,
  *    partial frames are buffered both ways, and every busy slot has a
  *    deadline;
@@ -32,6 +34,14 @@
 #define KILL_AFTER_MS		1000	/* TERM, then KILL this much later */
 #define NOSTART_FAILURES	3	/* per slot, before giving up */
 #define MSG_MAX			256
+/*
+ * Rows a worker may hold at once.  The second is sent only while rows take
+ * under FAST_ROW_US on average: then a worker never sleeps between rows
+ * (the echo processor runs twice as fast), while slow rows (an API call)
+ * never queue behind one another.
+ */
+#define POOL_DEPTH		2
+#define FAST_ROW_US		1000
 
 enum slot_state {
 	SLOT_EMPTY,	/* no process */
@@ -39,6 +49,12 @@ enum slot_state {
 	SLOT_IDLE,
 	SLOT_BUSY,
 	SLOT_STOPPING	/* told to go (EOF or signal), not reaped yet */
+};
+
+/* A row handed to a worker and owed an outcome. */
+struct held {
+	uint64_t	 row;
+	void		*ctx;
 };
 
 struct slot {
@@ -49,10 +65,9 @@ struct slot {
 	unsigned char		*wbuf;		/* unsent part of a TASK */
 	size_t			 wlen;
 	size_t			 woff;
-	uint64_t		 row;
-	void			*ctx;
-	bool			 holding;	/* row/ctx are owed an outcome */
-	int64_t			 dispatched;
+	struct held		 q[POOL_DEPTH];	/* rows sent, oldest first */
+	unsigned		 nq;
+	int64_t			 started;	/* when q[0] got the worker */
 	int64_t			 deadline;	/* BUSY: timeout; STOPPING: KILL */
 	bool			 killed;	/* SIGKILL sent */
 	int64_t			 spawn_at;	/* EMPTY: earliest fork */
@@ -64,8 +79,10 @@ struct slot {
 struct pool {
 	struct pool_opts	 o;
 	struct slot		*slots;
-	unsigned		 limit;
-	unsigned		 inflight;
+	unsigned		 limit;		/* busy workers at most */
+	unsigned		 busy;		/* workers holding rows */
+	unsigned		 inflight;	/* rows held */
+	int64_t			 row_us;	/* moving average row time */
 	int			 sigfd;
 	sigset_t		 oldmask;
 	pid_t			 self;
@@ -196,41 +213,72 @@ pool_alive(const struct pool *p)
 
 /* ---- outcomes ---- */
 
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Gives the oldest row the slot holds its outcome and lets it go. */
 static void
 emit(struct pool *p, struct slot *s, enum pool_event ev, json_t *result,
     const char *message)
 {
+	int64_t us = now_us() - s->started;
 	struct pool_outcome o = {
 		.event = ev,
-		.row = s->row,
-		.ctx = s->ctx,
+		.row = s->q[0].row,
+		.ctx = s->q[0].ctx,
 		.result = result,
 		.message = message,
-		.latency_ms = pool_now() - s->dispatched,
+		.latency_ms = us / 1000,
 		.slot = (unsigned)(s - p->slots),
 	};
 
-	if (!s->holding)
+	if (s->nq == 0)
 		return;
-	s->holding = false;
+	memmove(&s->q[0], &s->q[1], (POOL_DEPTH - 1) * sizeof(s->q[0]));
+	s->nq--;
 	p->inflight--;
+	if (s->nq == 0)
+		p->busy--;
+	s->started += us;
+	p->row_us = (p->row_us * 7 + us) / 8;
 	p->o.ops->on_outcome(p->o.arg, &o);
+}
+
+/*
+ * The worker failed while holding rows: the oldest gets the failure, the
+ * others were never started and go back unharmed (POOL_REQUEUED).
+ */
+static void
+emit_all(struct pool *p, struct slot *s, enum pool_event ev,
+    const char *message)
+{
+	emit(p, s, ev, NULL, message);
+	while (s->nq > 0)
+		emit(p, s, ev == POOL_ABANDONED ? ev : POOL_REQUEUED, NULL,
+		    "requeued");
 }
 
 /* ---- worker side ---- */
 
+/* A worker starts with every handler at its default, SIGPIPE ignored. */
 static void
 child_reset_signals(struct pool *p)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
 	struct sigaction sa;
-	size_t i;
+	int sig;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
@@ -346,9 +394,9 @@ slot_reaped(struct pool *p, struct slot *s, int st, int64_t now)
 	}
 	if (was == SLOT_IDLE)
 		s->spawn_at = now + SPAWN_BACKOFF_MS;
-	if (s->holding) {
+	if (s->nq > 0) {
 		pool_describe_status(st, msg, sizeof(msg));
-		emit(p, s, POOL_CRASH, NULL, msg);
+		emit_all(p, s, POOL_CRASH, msg);
 	}
 }
 
@@ -390,7 +438,7 @@ slot_protocol(struct pool *p, struct slot *s, const char *why, int64_t now)
 	snprintf(msg, sizeof(msg), "worker protocol error: %s", why);
 	if (s->state == SLOT_STARTING)
 		strlcpy(p->nostart, msg, sizeof(p->nostart));
-	emit(p, s, POOL_PROTOCOL, NULL, msg);
+	emit_all(p, s, POOL_PROTOCOL, msg);
 	slot_kill(s, now);
 }
 
@@ -402,7 +450,9 @@ slot_flush(struct slot *s)
 	ssize_t n;
 
 	while (s->woff < s->wlen) {
-		n = write(s->fd, s->wbuf + s->woff, s->wlen - s->woff);
+		/* MSG_NOSIGNAL: a dead worker is EPIPE here, never SIGPIPE. */
+		n = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff,
+		    MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
@@ -437,11 +487,13 @@ static void
 dispatch_one(struct pool *p, struct slot *s, const struct pool_task *t,
     int64_t now)
 {
-	s->row = t->row;
-	s->ctx = t->ctx;
-	s->holding = true;
-	s->dispatched = now;
-	s->deadline = now + p->o.timeout_ms;
+	s->q[s->nq].row = t->row;
+	s->q[s->nq].ctx = t->ctx;
+	if (s->nq++ == 0) {
+		s->started = now_us();
+		s->deadline = now + p->o.timeout_ms;
+		p->busy++;
+	}
 	s->state = SLOT_BUSY;
 	p->inflight++;
 	if (slot_send(s, t) == 0)
@@ -453,11 +505,35 @@ dispatch_one(struct pool *p, struct slot *s, const struct pool_task *t,
 		slot_protocol(p, s, strerror(errno), now);
 }
 
+/* Asks the caller for a task; false when it has none now. */
+static bool
+ask(struct pool *p, int64_t now, struct pool_task *t)
+{
+	enum pool_next r;
+
+	memset(t, 0, sizeof(*t));
+	r = p->o.ops->next_task(p->o.arg, now, t, &p->wake_at);
+	if (r == POOL_DONE)
+		p->no_more = true;
+	return r == POOL_TASK;
+}
+
+/* May a busy slot take a second row behind the one it works on? */
+static bool
+can_queue(const struct pool *p, const struct slot *s)
+{
+	if (s->state != SLOT_BUSY || s->fd == -1 || s->nq >= POOL_DEPTH ||
+	    p->row_us >= FAST_ROW_US)
+		return false;
+	return p->o.worker_max_rows == 0 ||
+	    s->rows + s->nq < p->o.worker_max_rows;
+}
+
 static void
 dispatch(struct pool *p, int64_t now)
 {
 	struct pool_task t;
-	enum pool_next r;
+	struct slot *s;
 	unsigned i;
 
 	if (p->draining || p->no_more)
@@ -465,17 +541,21 @@ dispatch(struct pool *p, int64_t now)
 	if (p->wake_at != -1 && now < p->wake_at)
 		return;
 	p->wake_at = -1;
-	for (i = 0; i < p->o.nworkers && p->inflight < p->limit; i++) {
-		if (p->slots[i].state != SLOT_IDLE)
-			continue;
-		memset(&t, 0, sizeof(t));
-		errno = 0;
-		r = p->o.ops->next_task(p->o.arg, now, &t, &p->wake_at);
-		if (r == POOL_DONE)
-			p->no_more = true;
-		if (r != POOL_TASK)
-			return;
-		dispatch_one(p, &p->slots[i], &t, now);
+	for (i = 0; i < p->o.nworkers && p->busy < p->limit; i++) {
+		s = &p->slots[i];
+		if (s->state == SLOT_IDLE) {
+			if (!ask(p, now, &t))
+				return;
+			dispatch_one(p, s, &t, now);
+		}
+	}
+	for (i = 0; i < p->o.nworkers; i++) {
+		s = &p->slots[i];
+		if (can_queue(p, s)) {
+			if (!ask(p, now, &t))
+				return;
+			dispatch_one(p, s, &t, now);
+		}
 	}
 }
 
@@ -488,7 +568,7 @@ on_result(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 	json_t *o;
 	char why[MSG_MAX];
 
-	if (s->state != SLOT_BUSY || f->id != s->row) {
+	if (s->state != SLOT_BUSY || s->nq == 0 || f->id != s->q[0].row) {
 		snprintf(why, sizeof(why), "unexpected result for row %llu",
 		    (unsigned long long)f->id);
 		slot_protocol(p, s, why, now);
@@ -502,10 +582,14 @@ on_result(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 		slot_protocol(p, s, why, now);
 		return;
 	}
-	s->state = SLOT_IDLE;
 	s->rows++;
 	emit(p, s, POOL_RESULT, o, NULL);
 	json_decref(o);
+	if (s->nq > 0) {
+		s->deadline = now + p->o.timeout_ms;
+		return;
+	}
+	s->state = SLOT_IDLE;
 	if (p->o.worker_max_rows > 0 && s->rows >= p->o.worker_max_rows)
 		slot_retire(s, now);
 }
@@ -584,7 +668,7 @@ check_deadlines(struct pool *p, int64_t now)
 		if (s->state == SLOT_BUSY && now >= s->deadline) {
 			snprintf(msg, sizeof(msg), "no answer within %lld ms",
 			    (long long)p->o.timeout_ms);
-			emit(p, s, POOL_TIMEOUT, NULL, msg);
+			emit_all(p, s, POOL_TIMEOUT, msg);
 			slot_kill(s, now);
 		} else if (s->state == SLOT_STOPPING && !s->killed &&
 		    now >= s->deadline) {
@@ -771,7 +855,7 @@ handle_stop(struct pool *p, int64_t now)
 	for (i = 0; i < p->o.nworkers; i++) {
 		s = &p->slots[i];
 		if (s->state == SLOT_BUSY) {
-			emit(p, s, POOL_ABANDONED, NULL, "interrupted");
+			emit_all(p, s, POOL_ABANDONED, "interrupted");
 			slot_kill(s, now);
 		}
 	}
@@ -879,8 +963,7 @@ pool_run(struct pool *p, char *err, size_t errlen)
 	}
 	st = loop(p, err, errlen);
 	for (i = 0; i < p->o.nworkers; i++)
-		if (p->slots[i].holding)
-			emit(p, &p->slots[i], POOL_ABANDONED, NULL, err);
+		emit_all(p, &p->slots[i], POOL_ABANDONED, err);
 	shutdown_workers(p);
 	signals_restore(p);
 	return st;

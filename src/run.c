@@ -370,6 +370,11 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 	case POOL_ABANDONED:
 		task_free(t);
 		break;
+	case POOL_REQUEUED:
+		t->attempts--;
+		t->not_before = now;
+		retry_push(r, t);
+		break;
 	default:
 		log_info("row %llu: %s", (unsigned long long)t->row,
 		    o->message);

@@ -21,8 +21,9 @@
  *  4. pool_free(p).
  *
  * Inside pool_run, SIGINT, SIGTERM, SIGHUP and SIGCHLD are blocked and read
- * from a signalfd; SIGINT, SIGTERM and SIGHUP go to ops->on_signal.  SIGPIPE
- * must be ignored by the caller.  Workers run ops->worker_main in their own
+ * from a signalfd; SIGINT, SIGTERM and SIGHUP go to ops->on_signal.  Writes
+ * to workers use MSG_NOSIGNAL, so a dead worker never raises SIGPIPE.
+ * Workers run ops->worker_main in their own
  * process group with the caller's signal mask and default handlers
  * (SIGPIPE ignored), die with the supervisor (PR_SET_PDEATHSIG), and must
  * exit when their channel reaches end of file.
@@ -48,7 +49,9 @@ enum pool_event {
 	POOL_CRASH,	/* the worker died holding the row */
 	POOL_TIMEOUT,	/* no answer before the deadline; worker killed */
 	POOL_PROTOCOL,	/* bad frame or payload; worker killed */
-	POOL_ABANDONED	/* drain or kill: the row got no answer */
+	POOL_ABANDONED,	/* drain or kill: the row got no answer */
+	POOL_REQUEUED	/* queued behind a row whose worker failed; never
+			   started: dispatch it again, no attempt spent */
 };
 
 struct pool_outcome {
@@ -111,7 +114,7 @@ enum pool_status	pool_run(struct pool *p, char *err, size_t errlen);
 void		pool_drain(struct pool *p);
 /* Kill every worker now; rows in flight are abandoned. */
 void		pool_kill(struct pool *p);
-/* Rows in flight never exceed limit (at least 1; default nworkers). */
+/* Busy workers never exceed limit (at least 1; default nworkers). */
 void		pool_set_limit(struct pool *p, unsigned limit);
 unsigned	pool_inflight(const struct pool *p);
 unsigned	pool_alive(const struct pool *p);

@@ -28,6 +28,8 @@ struct harness {
 	enum pool_event		 event[NROWS];
 	char			 message[NROWS][256];
 	struct pool		*pool;
+	uint64_t		 requeued[NROWS];
+	unsigned		 nrequeued;
 	bool			 drain_at_start;
 };
 
@@ -95,6 +97,12 @@ h_next(void *arg, int64_t now, struct pool_task *t, int64_t *wake)
 {
 	struct harness *h = arg;
 
+	if (h->nrequeued > 0) {
+		t->row = h->requeued[--h->nrequeued];
+		t->payload = "{}";
+		t->len = 2;
+		return POOL_TASK;
+	}
 	if (h->next == NROWS)
 		return pool_inflight(h->pool) == 0 ? POOL_DONE : POOL_WAIT;
 	t->row = h->next++;
@@ -109,6 +117,10 @@ h_outcome(void *arg, const struct pool_outcome *o)
 	struct harness *h = arg;
 
 	cr_assert_lt(o->row, NROWS);
+	if (o->event == POOL_REQUEUED) {
+		h->requeued[h->nrequeued++] = o->row;
+		return;
+	}
 	h->outcomes[o->row]++;
 	h->event[o->row] = o->event;
 	if (o->message)

@@ -4,6 +4,9 @@
  * exit status comes from run_main.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -13,11 +16,14 @@
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "rowpool/input.h"
+#include "rowpool/io.h"
 #include "rowpool/log.h"
 #include "rowpool/processor.h"
 #include "rowpool/run.h"
+#include "rowpool/schema.h"
 
 static const char usage_text[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT\n"
@@ -32,7 +38,7 @@ static const char usage_text[] =
 "      --state DIR         run state (journal, manifest, lock, log);\n"
 "                          default FILE.state\n"
 "      --format csv|jsonl  input format (default: from INPUT's extension)\n"
-"      --processor NAME    echo (default: echo)\n"
+"      --processor NAME    gemini (default), openai, or echo\n"
 "  -j, --workers N         worker processes (default 10)\n"
 "      --batch-size N      rows per checkpoint (default 10)\n"
 "      --timeout SECONDS   per attempt (default 120)\n"
@@ -45,6 +51,22 @@ static const char usage_text[] =
 "      --strict            stop at the first bad input row (exit 65)\n"
 "      --restart           discard the state and start over\n"
 "      --log FILE          log file (default STATE/log)\n"
+"\n"
+"Gemini and OpenAI-compatible processors:\n"
+"      --prompt FILE       prompt template; {{column}} is the row's value\n"
+"      --system FILE       system instruction\n"
+"      --schema FILE       JSON Schema of the answer (JSON mode)\n"
+"      --schema-dialect json|openapi\n"
+"                          send it as responseJsonSchema (default) or as\n"
+"                          responseSchema (OpenAPI subset)\n"
+"      --model NAME        default gemini-2.5-flash\n"
+"      --endpoint URL      default https://generativelanguage.googleapis.com\n"
+"                          (openai: the URL before /chat/completions)\n"
+"      --temperature T     --max-output-tokens N\n"
+"      --thinking-budget N default 0 (gemini); -1 leaves it to the model\n"
+"      --api-key-file FILE the key, in a file only its owner can read;\n"
+"                          otherwise GEMINI_API_KEY or GOOGLE_API_KEY\n"
+"                          (openai: OPENAI_API_KEY, optional)\n"
 "  -v, --verbose           also print the log to stderr (twice: debug)\n"
 "  -q, --quiet             no failure summary on stderr\n"
 "  -h, --help              this text\n"
@@ -55,13 +77,29 @@ static const char usage_text[] =
 "  64  usage error              65  bad input, or state from another\n"
 "  66  input missing                input/settings (see --restart)\n"
 "  71  workers cannot start     73  cannot create output or state\n"
-"  74  I/O error                75  interrupted or locked: rerun the\n"
-"  78  configuration error          same command to resume\n";
+"  74  I/O error                75  interrupted, locked, or daily quota\n"
+"  77  API key refused              exhausted: rerun the same command\n"
+"  78  configuration error          to resume\n";
 
 enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
-	OPT_RESTART, OPT_LOG
+	OPT_RESTART, OPT_LOG, OPT_PROMPT, OPT_SYSTEM, OPT_SCHEMA, OPT_DIALECT,
+	OPT_MODEL, OPT_ENDPOINT, OPT_TEMP, OPT_MAXTOK, OPT_THINK, OPT_KEYFILE
+};
+
+/* What the LLM processors are told, before it becomes JSON settings. */
+struct llm_opts {
+	const char	*prompt;
+	const char	*system;
+	const char	*schema;
+	const char	*dialect;
+	const char	*model;
+	const char	*endpoint;
+	const char	*keyfile;
+	json_t		*temperature;
+	json_t		*max_tokens;
+	long		 thinking;	/* -1: not sent */
 };
 
 static const struct option longopts[] = {
@@ -79,6 +117,16 @@ static const struct option longopts[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "restart", no_argument, NULL, OPT_RESTART },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "prompt", required_argument, NULL, OPT_PROMPT },
+	{ "system", required_argument, NULL, OPT_SYSTEM },
+	{ "schema", required_argument, NULL, OPT_SCHEMA },
+	{ "schema-dialect", required_argument, NULL, OPT_DIALECT },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
+	{ "temperature", required_argument, NULL, OPT_TEMP },
+	{ "max-output-tokens", required_argument, NULL, OPT_MAXTOK },
+	{ "thinking-budget", required_argument, NULL, OPT_THINK },
+	{ "api-key-file", required_argument, NULL, OPT_KEYFILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -144,6 +192,55 @@ parse_format(const char *s)
 	usage_error("--format: '%s' is not csv or jsonl", s);
 }
 
+static json_t *
+parse_real(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
+		usage_error("%s: '%s' is not a number", opt, s);
+	return json_real(v);
+}
+
+/* Options of the LLM processors; false when c is not one of them. */
+static bool
+parse_llm_opt(struct llm_opts *l, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_PROMPT: l->prompt = arg; break;
+	case OPT_SYSTEM: l->system = arg; break;
+	case OPT_SCHEMA: l->schema = arg; break;
+	case OPT_DIALECT:
+		if (strcmp(arg, "json") != 0 && strcmp(arg, "openapi") != 0)
+			usage_error("--schema-dialect: '%s' is not json or "
+			    "openapi", arg);
+		l->dialect = arg;
+		break;
+	case OPT_MODEL: l->model = arg; break;
+	case OPT_ENDPOINT: l->endpoint = arg; break;
+	case OPT_KEYFILE: l->keyfile = arg; break;
+	case OPT_TEMP:
+		json_decref(l->temperature);
+		l->temperature = parse_real("--temperature", arg);
+		break;
+	case OPT_MAXTOK:
+		json_decref(l->max_tokens);
+		l->max_tokens = json_integer((json_int_t)parse_count(
+		    "--max-output-tokens", arg, 1, 10000000));
+		break;
+	case OPT_THINK:
+		l->thinking = strcmp(arg, "-1") == 0 ? -1 :
+		    (long)parse_count("--thinking-budget", arg, 0, 1000000);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 static void
 parse_opt(struct run_opts *o, int c, const char *arg)
 {
@@ -184,6 +281,126 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	}
 }
 
+static _Noreturn void __attribute__((format(printf, 1, 2)))
+config_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rowpool: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EX_CONFIG);
+}
+
+/* Reads a whole small file; what says what it is for messages. */
+static char *
+read_text(const char *what, const char *path, struct stat *st)
+{
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, st) == -1)
+		config_error("%s '%s': %s", what, path, strerror(errno));
+	if (st->st_size > (1 << 20))
+		config_error("%s '%s': larger than 1 MiB", what, path);
+	if ((buf = malloc((size_t)st->st_size + 1)) == NULL)
+		config_error("%s '%s': out of memory", what, path);
+	if ((n = read_full(fd, buf, (size_t)st->st_size)) == -1)
+		config_error("%s '%s': %s", what, path, strerror(errno));
+	buf[n] = '\0';
+	close(fd);
+	if (strlen(buf) != (size_t)n)
+		config_error("%s '%s': holds a NUL byte", what, path);
+	return buf;
+}
+
+/*
+ * The key: --api-key-file (only its owner may read it), or the
+ * environment.  It goes to the workers in memory only.
+ */
+static char *
+api_key(const struct llm_opts *l, bool gemini)
+{
+	const char *env;
+	struct stat st;
+	char *key;
+	size_t n;
+
+	if (l->keyfile != NULL) {
+		key = read_text("--api-key-file", l->keyfile, &st);
+		if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+			config_error("--api-key-file '%s': readable by others "
+			    "(mode %04o); chmod 600 it", l->keyfile,
+			    (unsigned)(st.st_mode & 07777));
+		n = strlen(key);
+		while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' ||
+		    key[n - 1] == ' '))
+			key[--n] = '\0';
+		return key;
+	}
+	env = gemini ? getenv("GEMINI_API_KEY") : getenv("OPENAI_API_KEY");
+	if (gemini && (env == NULL || *env == '\0'))
+		env = getenv("GOOGLE_API_KEY");
+	if (env != NULL && *env != '\0')
+		return strdup(env);
+	if (gemini)
+		config_error("no API key: set GEMINI_API_KEY (or "
+		    "GOOGLE_API_KEY), or use --api-key-file FILE");
+	return strdup("");
+}
+
+static json_t *
+read_schema(const char *path)
+{
+	struct stat st;
+	json_error_t jerr;
+	json_t *schema;
+	char *text, err[512];
+
+	text = read_text("--schema", path, &st);
+	schema = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (schema == NULL)
+		config_error("--schema '%s': line %d, column %d: %s", path,
+		    jerr.line, jerr.column, jerr.text);
+	if (schema_validate_schema(schema, err, sizeof(err)) == -1)
+		config_error("--schema '%s': %s", path, err);
+	return schema;
+}
+
+/* Adds the LLM settings (all of which change results) to settings. */
+static void
+llm_settings(json_t *set, struct llm_opts *l, bool gemini)
+{
+	struct stat st;
+
+	if (l->prompt == NULL)
+		config_error("--prompt FILE is required by the %s processor",
+		    gemini ? "gemini" : "openai");
+	json_object_set_new(set, "model", json_string(l->model ? l->model :
+	    gemini ? "gemini-2.5-flash" : "gpt-4o-mini"));
+	json_object_set_new(set, "prompt", json_string(read_text("--prompt",
+	    l->prompt, &st)));
+	json_object_set_new(set, "system", l->system ? json_string(
+	    read_text("--system", l->system, &st)) : json_null());
+	json_object_set_new(set, "schema", l->schema ? read_schema(l->schema) :
+	    json_null());
+	json_object_set_new(set, "schema_dialect", json_string(l->dialect ?
+	    l->dialect : "json"));
+	json_object_set_new(set, "temperature", l->temperature ?
+	    json_incref(l->temperature) : json_null());
+	json_object_set_new(set, "max_output_tokens", l->max_tokens ?
+	    json_incref(l->max_tokens) : json_null());
+	json_object_set_new(set, "thinking_budget", gemini && l->thinking >= 0
+	    ? json_integer(l->thinking) : json_null());
+	if (json_is_null(json_object_get(set, "prompt")))
+		config_error("--prompt '%s': not UTF-8", l->prompt);
+}
+
 static const char *
 format_name(enum input_format f)
 {
@@ -203,21 +420,40 @@ check_opts(struct run_opts *o, const char *input)
 		    "use --format csv or --format jsonl", input);
 	if (o->timeout_ms < 1)
 		usage_error("%s", "--timeout must be above 0");
-	if (processor_find(o->processor) == NULL) {
-		fprintf(stderr, "rowpool: unknown processor '%s' (have: %s)\n",
-		    o->processor, processor_names());
-		exit(EX_CONFIG);
-	}
+	if (processor_find(o->processor) == NULL)
+		config_error("unknown processor '%s' (have: %s)", o->processor,
+		    processor_names());
 	/* The settings whose change would change results. */
 	o->settings = json_pack("{s:s, s:s, s:I}", "processor", o->processor,
 	    "format", format_name(o->format), "max_row_bytes",
 	    (json_int_t)o->max_row_bytes);
 }
 
+/* The LLM processors' settings, processor configuration and key. */
+static void
+check_llm(struct run_opts *o, struct llm_opts *l)
+{
+	bool gemini = strcmp(o->processor, "gemini") == 0;
+
+	if (!gemini && strcmp(o->processor, "openai") != 0)
+		return;
+	if (!gemini && l->endpoint == NULL)
+		config_error("--endpoint URL is required by the openai "
+		    "processor");
+	llm_settings(o->settings, l, gemini);
+	o->pconf = json_deep_copy(o->settings);
+	json_object_set_new(o->pconf, "endpoint", json_string(l->endpoint ?
+	    l->endpoint : "https://generativelanguage.googleapis.com"));
+	json_object_set_new(o->pconf, "timeout_ms",
+	    json_integer(o->timeout_ms));
+	o->api_key = api_key(l, gemini);
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct run_opts o;
+	struct llm_opts l = { .thinking = 0 };
 	int c, rc;
 
 	setproctitle_init(argc, argv, envp);
@@ -237,14 +473,22 @@ main(int argc, char *argv[], char *envp[])
 			puts("rowpool " ROWPOOL_VERSION);
 			return 0;
 		}
-		parse_opt(&o, c, optarg);
+		if (!parse_llm_opt(&l, c, optarg))
+			parse_opt(&o, c, optarg);
 	}
 	if (optind != argc - 1)
 		usage_error("%s", optind < argc ? "one INPUT file, please" :
 		    "no INPUT file given");
 	check_opts(&o, argv[optind]);
+	check_llm(&o, &l);
 	log_set_verbose(o.verbose);
 	rc = run_main(&o);
+	if (o.api_key != NULL)
+		explicit_bzero((char *)(uintptr_t)o.api_key, strlen(o.api_key));
+	free((char *)(uintptr_t)o.api_key);
 	json_decref(o.settings);
+	json_decref(o.pconf);
+	json_decref(l.temperature);
+	json_decref(l.max_tokens);
 	return rc;
 }

@@ -7,10 +7,15 @@
 #include <string.h>
 
 #include "rowpool/processor.h"
+#include "rowpool/sched.h"
 
 extern const struct processor proc_echo;
+extern const struct processor proc_gemini;
+extern const struct processor proc_openai;
 
 static const struct processor *const processors[] = {
+	&proc_gemini,
+	&proc_openai,
 	&proc_echo,
 };
 
@@ -28,7 +33,7 @@ processor_find(const char *name)
 const char *
 processor_names(void)
 {
-	return "echo";
+	return "gemini openai echo";
 }
 
 void
@@ -36,6 +41,7 @@ proc_result_init(struct proc_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->retry_after_ms = -1;
+	res->retry = -1;
 }
 
 void
@@ -82,6 +88,9 @@ proc_result_encode(const struct proc_result *res, size_t *len)
 		o = json_pack("{s:b, s:s, s:s, s:I}", "ok", 0, "kind",
 		    res->kind, "message", res->message, "retry_after_ms",
 		    (json_int_t)res->retry_after_ms);
+		if (o != NULL && res->retry >= 0)
+			json_object_set_new(o, "retry", json_string(
+			    sched_retry_name((enum retry_policy)res->retry)));
 	}
 	if (o == NULL)
 		return NULL;

@@ -80,6 +80,7 @@ struct run {
 	int			 status;	/* exit status once decided */
 	char			 why[1024];	/* the message that goes with it */
 	unsigned		 interrupts;
+	int64_t			 pause_until;	/* no dispatch before (429) */
 	const struct processor	*proc;
 	struct proc_config	 pcfg;
 	struct kind_count	 kinds[KINDS_MAX];	/* this session's failures */
@@ -90,7 +91,7 @@ run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->format = 0;
-	o->processor = "echo";
+	o->processor = "gemini";
 	o->workers = 10;
 	o->batch = 10;
 	o->retries = 3;
@@ -305,14 +306,57 @@ record_failed(struct run *r, uint64_t row, unsigned attempts,
 
 /* ---- the retry decision ---- */
 
+/*
+ * Errors that no retry of any row can mend stop the run; the row is not
+ * recorded, so the same command resumes it once the cause is gone.
+ */
+static bool
+stops_run(struct run *r, const char *kind, const char *message)
+{
+	if (strcmp(kind, "auth") == 0) {
+		run_fail(r, EX_NOPERM, "the API refused the key: %s", message);
+		pool_kill(r->pool);
+		return true;
+	}
+	if (strcmp(kind, "quota_exhausted") == 0) {
+		run_fail(r, EX_TEMPFAIL, "daily quota exhausted: %s; rerun the "
+		    "same command when it resets", message);
+		pool_drain(r->pool);
+		return true;
+	}
+	return false;
+}
+
+/* A 429: every worker waits, not only the one that was told. */
+static void
+rate_limited(struct run *r, int64_t retry_after, int64_t now)
+{
+	int64_t until = now + (retry_after > 0 ? retry_after :
+	    r->o->backoff_base_ms);
+
+	if (until > r->pause_until) {
+		if (r->pause_until <= now)
+			log_info("rate limited: pausing dispatch for %lld ms",
+			    (long long)(until - now));
+		r->pause_until = until;
+	}
+}
+
 static void
 attempt_failed(struct run *r, struct task *t, const char *kind,
-    const char *message, int64_t retry_after, int64_t now)
+    const char *message, int64_t retry_after, int retry, int64_t now)
 {
-	enum retry_policy pol = sched_retry_policy(kind);
+	enum retry_policy pol = retry >= 0 ? (enum retry_policy)retry :
+	    sched_retry_policy(kind);
 	unsigned allowed = pol == RETRY_YES ? r->o->retries + 1 :
 	    pol == RETRY_ONCE ? 2 : 1;
 
+	if (stops_run(r, kind, message)) {
+		task_free(t);
+		return;
+	}
+	if (strcmp(kind, "rate_limited") == 0)
+		rate_limited(r, retry_after, now);
 	if (t->attempts >= allowed) {
 		record_failed(r, t->row, t->attempts, kind, message, now);
 		task_free(t);
@@ -347,7 +391,8 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 		msg = "worker result has no error kind";
 	}
 	attempt_failed(r, t, kind, msg ? msg : "", after > 0 ? after : -1,
-	    now);
+	    sched_retry_parse(json_string_value(json_object_get(res,
+	    "retry"))), now);
 }
 
 static void
@@ -378,7 +423,7 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 	default:
 		log_info("row %llu: %s", (unsigned long long)t->row,
 		    o->message);
-		attempt_failed(r, t, kinds[o->event], o->message, -1, now);
+		attempt_failed(r, t, kinds[o->event], o->message, -1, -1, now);
 		break;
 	}
 }
@@ -455,6 +500,10 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 
 	if (r->status != 0)
 		return POOL_WAIT;
+	if (now < r->pause_until) {
+		*wake_at = r->pause_until;
+		return POOL_WAIT;
+	}
 	if (t != NULL && t->not_before <= now) {
 		TAILQ_REMOVE(&r->retryq, t, entry);
 		return dispatch_task(r, t, pt);
@@ -765,6 +814,22 @@ open_input(struct run *r)
 	    EX_IOERR, "%s", err), -1;
 }
 
+/* The processor's own checks, before any worker or request. */
+static int
+check_processor(struct run *r)
+{
+	const char *const *cols;
+	size_t n;
+	char err[512];
+
+	if (r->proc == NULL || r->proc->check == NULL)
+		return 0;
+	cols = input_columns(r->in, &n);
+	if (r->proc->check(&r->pcfg, cols, n, err, sizeof(err)) == -1)
+		return run_fail(r, EX_CONFIG, "%s", err), -1;
+	return 0;
+}
+
 static int
 start(struct run *r)
 {
@@ -775,7 +840,8 @@ start(struct run *r)
 		    EX_NOINPUT : EX_IOERR, "input '%s': %s", r->o->input,
 		    strerror(errno)), -1;
 	if (check_output_dir(r) == -1 || open_state(r) == -1 ||
-	    open_input(r) == -1 || recover(r, fp) == -1)
+	    open_input(r) == -1 || check_processor(r) == -1 ||
+	    recover(r, fp) == -1)
 		return -1;
 	if ((r->manifest = manifest_new(r, fp)) == NULL)
 		return run_fail(r, EX_SOFTWARE, "out of memory"), -1;
@@ -923,7 +989,8 @@ run_main(const struct run_opts *o)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	r.proc = processor_find(o->processor);
-	r.pcfg.settings = o->settings;
+	r.pcfg.settings = o->pconf != NULL ? o->pconf : o->settings;
+	r.pcfg.api_key = o->api_key;
 	if (r.proc == NULL && o->worker_main == NULL)
 		run_fail(&r, EX_CONFIG, "unknown processor '%s' (have: %s)",
 		    o->processor, processor_names());

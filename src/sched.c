@@ -46,3 +46,26 @@ sched_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms,
 	d = top > 0 ? (int64_t)arc4random_uniform((uint32_t)top + 1) : 0;
 	return d < floor_ms ? floor_ms : d;
 }
+
+static const char *const retry_names[] = {
+	[RETRY_NO] = "no",
+	[RETRY_ONCE] = "once",
+	[RETRY_YES] = "yes",
+};
+
+const char *
+sched_retry_name(enum retry_policy p)
+{
+	return retry_names[p];
+}
+
+int
+sched_retry_parse(const char *name)
+{
+	int i;
+
+	for (i = RETRY_NO; i <= RETRY_YES; i++)
+		if (name != NULL && strcmp(retry_names[i], name) == 0)
+			return i;
+	return -1;
+}

@@ -5,7 +5,11 @@
  *
  * Domain tier: statuses and messages, never prints or exits.
  *
- * Calling sequence (in a worker process, after fork):
+ * Calling sequence:
+ *  0. in the supervisor, before any worker starts: p->check(cfg, columns,
+ *     ncolumns, err, errlen) may refuse the configuration (exit 78), e.g.
+ *     a prompt placeholder that names no column; no network here;
+ * in a worker process, after fork:
  *  1. p = processor_find(name);
  *  2. p->init(&state, cfg, err, errlen) once; on -1 the worker reports
  *     err to the supervisor and exits;
@@ -31,15 +35,22 @@ struct proc_result {
 	char	 kind[PROC_KIND_MAX];		/* !ok: error kind */
 	char	 message[PROC_MESSAGE_MAX];	/* !ok: what went wrong */
 	long	 retry_after_ms;	/* !ok: server-requested delay, -1 none */
+	int	 retry;		/* !ok: enum retry_policy, or -1 to let the
+				   supervisor decide from kind alone */
 };
 
 /* Settings a processor may read; the full command-line settings. */
 struct proc_config {
 	const json_t	*settings;	/* object: option name -> value */
+	const char	*api_key;	/* never logged, never in settings */
 };
 
 struct processor {
 	const char	*name;
+	/* May be NULL.  Columns are NULL for JSONL input. */
+	int		(*check)(const struct proc_config *cfg,
+			    const char *const *columns, size_t ncolumns,
+			    char *err, size_t errlen);
 	int		(*init)(void **state, const struct proc_config *cfg,
 			    char *err, size_t errlen);
 	void		(*process)(void *state, json_t *row, uint64_t index,
@@ -64,7 +75,8 @@ void	proc_result_error(struct proc_result *res, const char *kind,
 /*
  * Serializes res as the RESULT payload the worker sends:
  *   {"ok":true,"data":...,<extra fields>}
- *   {"ok":false,"kind":"...","message":"...","retry_after_ms":N}
+ *   {"ok":false,"kind":"...","message":"...","retry_after_ms":N
+ *    [,"retry":"no"|"once"|"yes"]}
  * Returns a malloc'd string (caller frees) or NULL.
  */
 char	*proc_result_encode(const struct proc_result *res, size_t *len);

@@ -41,6 +41,9 @@ struct run_opts {
 	bool			 quiet;
 	/* Settings whose change changes results; checked on resume. */
 	json_t			*settings;
+	/* What the processor reads (settings plus the rest); NULL: settings. */
+	json_t			*pconf;
+	const char		*api_key;	/* never stored anywhere */
 	/* Test seam: replaces the processor's worker when non-NULL. */
 	int			(*worker_main)(int fd, void *arg);
 	void			*worker_arg;

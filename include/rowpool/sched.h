@@ -23,6 +23,10 @@ enum retry_policy {
  */
 enum retry_policy	sched_retry_policy(const char *kind);
 
+/* "no", "once", "yes"; and back (-1 for an unknown name). */
+const char		*sched_retry_name(enum retry_policy p);
+int			 sched_retry_parse(const char *name);
+
 /*
  * Delay before attempt number `attempt` (2 for the first retry): "full
  * jitter" exponential backoff, uniform in [0, min(cap, base * 2^(attempt-2))],

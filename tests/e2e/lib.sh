@@ -38,3 +38,24 @@ expect_exit() {
 	got=$?
 	[ "$got" -eq "$want" ] || fail "expected exit $want, got $got: $*"
 }
+
+# start_emulator [ARGS...]: starts scripts/fake-gemini on 127.0.0.1, sets
+# EMU (its URL) and EMU_PID; the EXIT trap stops it.
+start_emulator() {
+	python3 "$HERE/../../scripts/fake-gemini" --port-file "$T/emu.port" \
+	    "$@" >"$T/emu.out" 2>"$T/emu.err" &
+	EMU_PID=$!
+	trap 'kill "$EMU_PID" 2>/dev/null; wait "$EMU_PID" 2>/dev/null; rm -rf "$T"' EXIT
+	i=0
+	while [ ! -s "$T/emu.port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$T/emu.port" ] || fail "emulator did not start: $(cat "$T/emu.err")"
+	EMU="http://127.0.0.1:$(cat "$T/emu.port")"
+}
+
+# field LINE EXPR: evaluates a Python expression on the JSON line as r.
+field() {
+	python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+}

@@ -11,10 +11,10 @@ grep -q '"ok":2000' "$T/out.jsonl.state/manifest" || fail "manifest counts"
 
 python3 -c 'import json
 for i in range(500): print(json.dumps({"i": i, "s": "x\u00e9" * (i % 5)}))' >"$T/in.jsonl"
-"$ROWPOOL" run -j 3 --worker-max-rows 1 -o "$T/j.jsonl" "$T/in.jsonl" || fail "jsonl exit $?"
+"$ROWPOOL" run --processor echo -j 3 --worker-max-rows 1 -o "$T/j.jsonl" "$T/in.jsonl" || fail "jsonl exit $?"
 verify "$T/in.jsonl" "$T/j.jsonl"
 
 # Rerunning a finished run rewrites the same output.
 cp "$T/out.jsonl" "$T/first.jsonl"
-"$ROWPOOL" run -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "rerun exit $?"
+"$ROWPOOL" run --processor echo -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "rerun exit $?"
 cmp "$T/first.jsonl" "$T/out.jsonl" || fail "rerun differs"

@@ -5,7 +5,7 @@ gen_csv 300 "$T/in.csv"
 for f in crash:17 hang:17 garbage:17 oversized:17 exit:17 badjson:17; do
 	kind=${f%%:*}
 	rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
-	ROWPOOL_TEST_FAULT=$f "$ROWPOOL" run -j 4 --timeout 1 --retries 2 -q \
+	ROWPOOL_TEST_FAULT=$f "$ROWPOOL" run --processor echo -j 4 --timeout 1 --retries 2 -q \
 	    -o "$T/out.jsonl" "$T/in.csv"
 	rc=$?
 	[ "$rc" -eq 1 ] || fail "$f: exit $rc"
@@ -22,6 +22,6 @@ for f in crash:17 hang:17 garbage:17 oversized:17 exit:17 badjson:17; do
 done
 # The failure summary names the count and the kinds.
 rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
-ROWPOOL_TEST_FAULT=crash:3,crash:5 "$ROWPOOL" run -j 2 --retries 0 \
+ROWPOOL_TEST_FAULT=crash:3,crash:5 "$ROWPOOL" run --processor echo -j 2 --retries 0 \
     -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err"
 grep -q "2 of 300 rows failed (this run: crash 2)" "$T/err" || fail "summary: $(cat "$T/err")"

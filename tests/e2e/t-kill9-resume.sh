@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 KILLS=${ROWPOOL_KILLS:-20}
 gen_csv 30000 "$T/in.csv"
-"$ROWPOOL" run -j 4 -o "$T/ref.jsonl" "$T/in.csv" || fail "reference run"
+"$ROWPOOL" run --processor echo -j 4 -o "$T/ref.jsonl" "$T/in.csv" || fail "reference run"
 # Row timing differs between runs; compare without latency_ms.
 strip() { sed 's/,"latency_ms":[0-9]*//' "$1"; }
 strip "$T/ref.jsonl" >"$T/ref.stripped"
@@ -11,7 +11,7 @@ strip "$T/ref.jsonl" >"$T/ref.stripped"
 export ROWPOOL_TEST_DELAY_MS=1
 kills=0
 while [ "$kills" -lt "$KILLS" ]; do
-	"$ROWPOOL" run -j 4 --batch-size 7 -o "$T/out.jsonl" "$T/in.csv" \
+	"$ROWPOOL" run --processor echo -j 4 --batch-size 7 -o "$T/out.jsonl" "$T/in.csv" \
 	    2>>"$T/stderr" &
 	pid=$!
 	sleep "0.$(awk 'BEGIN { srand(); printf "%03d", 20 + int(rand() * 300) }')"
@@ -22,7 +22,7 @@ while [ "$kills" -lt "$KILLS" ]; do
 	[ -f "$T/out.jsonl" ] && break	# finished before the kill
 done
 unset ROWPOOL_TEST_DELAY_MS
-"$ROWPOOL" run -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "final resume exit $?"
+"$ROWPOOL" run --processor echo -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "final resume exit $?"
 strip "$T/out.jsonl" >"$T/out.stripped"
 cmp "$T/ref.stripped" "$T/out.stripped" || fail "output differs after $kills kills"
 verify "$T/in.csv" "$T/out.jsonl"

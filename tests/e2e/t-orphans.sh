@@ -2,7 +2,7 @@
 # PR_SET_PDEATHSIG as a backstop).  And a stale lock never blocks.
 . "$(dirname "$0")/lib.sh"
 gen_csv 2000 "$T/in.csv"
-ROWPOOL_TEST_DELAY_MS=50 "$ROWPOOL" run -j 6 -o "$T/out.jsonl" "$T/in.csv" &
+ROWPOOL_TEST_DELAY_MS=50 "$ROWPOOL" run --processor echo -j 6 -o "$T/out.jsonl" "$T/in.csv" &
 pid=$!
 sleep 1
 kids=$(ps -o pid= --ppid "$pid" | tr -d ' ')
@@ -20,5 +20,5 @@ while [ $i -lt 50 ]; do
 done
 [ -z "$left" ] || fail "orphan workers:$left"
 # The lock of the killed run does not block the next one.
-"$ROWPOOL" run -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "resume exit $?"
+"$ROWPOOL" run --processor echo -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "resume exit $?"
 verify "$T/in.csv" "$T/out.jsonl"

@@ -3,11 +3,11 @@
 . "$(dirname "$0")/lib.sh"
 gen_csv 3000 "$T/in.csv"
 export ROWPOOL_TEST_DELAY_MS=20
-"$ROWPOOL" run -j 4 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err1" &
+"$ROWPOOL" run --processor echo -j 4 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err1" &
 pid=$!
 sleep 1
 # The lock: a second run on the same state exits 75 at once, naming the pid.
-expect_exit 75 "$ROWPOOL" run -j 4 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err2"
+expect_exit 75 "$ROWPOOL" run --processor echo -j 4 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err2"
 grep -q "in use by pid $pid" "$T/err2" || fail "lock message: $(cat "$T/err2")"
 kill -TERM "$pid"
 wait "$pid"
@@ -19,7 +19,7 @@ done1=$(sed 's/.*"rows_done":\([0-9]*\).*/\1/' "$T/out.jsonl.state/manifest")
 [ "$done1" -gt 0 ] || fail "nothing committed"
 
 # Second SIGINT: kill now, still commit, still 75.
-"$ROWPOOL" run -j 4 --grace 30 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err3" &
+"$ROWPOOL" run --processor echo -j 4 --grace 30 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err3" &
 pid=$!
 sleep 1
 kill -INT "$pid"; sleep 0.2; kill -INT "$pid"
@@ -30,5 +30,5 @@ done2=$(sed 's/.*"rows_done":\([0-9]*\).*/\1/' "$T/out.jsonl.state/manifest")
 [ "$done2" -gt "$done1" ] || fail "second run committed nothing ($done1 -> $done2)"
 
 unset ROWPOOL_TEST_DELAY_MS
-"$ROWPOOL" run -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "resume exit $?"
+"$ROWPOOL" run --processor echo -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "resume exit $?"
 verify "$T/in.csv" "$T/out.jsonl"

@@ -1,0 +1,154 @@
+/*
+ * http: libcurl in the workers.  Invariant: one easy handle per process,
+ * reused for every request, so connections stay alive; TLS verification
+ * is never turned off.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "rowpool/http.h"
+
+struct http {
+	CURL			*curl;
+	struct curl_slist	*headers;
+	struct http_opts	 o;
+	char			*buf;
+	size_t			 len;
+	size_t			 cap;
+	int			 toobig;
+	char			 curlerr[CURL_ERROR_SIZE];
+};
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct http *h = arg;
+	size_t add = size * n, ncap;
+	char *nb;
+
+	if (h->len + add > h->o.max_response) {
+		h->toobig = 1;
+		return 0;
+	}
+	if (h->len + add + 1 > h->cap) {
+		ncap = h->cap ? h->cap : 16384;
+		while (ncap < h->len + add + 1)
+			ncap *= 2;
+		if ((nb = realloc(h->buf, ncap)) == NULL)
+			return 0;
+		h->buf = nb;
+		h->cap = ncap;
+	}
+	memcpy(h->buf + h->len, p, add);
+	h->len += add;
+	h->buf[h->len] = '\0';
+	return add;
+}
+
+static int
+set_options(struct http *h)
+{
+	CURL *c = h->curl;
+
+	return curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	    h->o.connect_timeout_ms) ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->o.timeout_ms) ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+	    h->o.low_speed_time_s) ||
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) ||
+	    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "") ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "rowpool/" ROWPOOL_VERSION)
+	    || curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->headers) ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, h) ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curlerr);
+}
+
+struct http *
+http_new(const struct http_opts *opts, char *err, size_t errlen)
+{
+	struct http *h;
+	size_t i;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (h = calloc(1, sizeof(*h))) == NULL) {
+		snprintf(err, errlen, "libcurl: cannot initialise");
+		return NULL;
+	}
+	h->o = *opts;
+	for (i = 0; opts->headers != NULL && opts->headers[i] != NULL; i++)
+		h->headers = curl_slist_append(h->headers, opts->headers[i]);
+	h->headers = curl_slist_append(h->headers, "Expect:");
+	if ((h->curl = curl_easy_init()) == NULL || h->headers == NULL ||
+	    set_options(h) != 0) {
+		snprintf(err, errlen, "libcurl: cannot set options");
+		http_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static enum http_status
+classify(struct http *h, CURLcode rc, char *err, size_t errlen)
+{
+	const char *what = h->curlerr[0] ? h->curlerr : curl_easy_strerror(rc);
+
+	if (h->toobig) {
+		snprintf(err, errlen, "response larger than %zu bytes",
+		    h->o.max_response);
+		return HTTP_TOOBIG;
+	}
+	snprintf(err, errlen, "%s", what);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return HTTP_TIMEOUT;
+	if (rc == CURLE_OUT_OF_MEMORY || rc == CURLE_BAD_FUNCTION_ARGUMENT ||
+	    rc == CURLE_URL_MALFORMAT)
+		return HTTP_FAILED;
+	return HTTP_NETWORK;
+}
+
+enum http_status
+http_post(struct http *h, const char *url, const char *body, size_t len,
+    struct http_response *resp, char *err, size_t errlen)
+{
+	CURLcode rc;
+
+	h->len = 0;
+	h->toobig = 0;
+	h->curlerr[0] = '\0';
+	if (h->buf != NULL)
+		h->buf[0] = '\0';
+	if (curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len) != CURLE_OK) {
+		snprintf(err, errlen, "libcurl: cannot set the request");
+		return HTTP_FAILED;
+	}
+	if ((rc = curl_easy_perform(h->curl)) != CURLE_OK)
+		return classify(h, rc, err, errlen);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->body = h->buf ? h->buf : "";
+	resp->len = h->len;
+	return HTTP_DONE;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	curl_slist_free_all(h->headers);
+	free(h->buf);
+	free(h);
+}

@@ -1,0 +1,373 @@
+/*
+ * proc_llm: the Gemini (generateContent) and OpenAI-compatible
+ * (/chat/completions) processors.  Each worker renders the prompt from the
+ * row, makes exactly one HTTP request on its kept-alive connection, and
+ * reports what came back; retries are the supervisor's business.
+ *
+ * Invariant: the API key travels only in a request header (x-goog-api-key
+ * or Authorization), never in a URL, a message or a result.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rowpool/http.h"
+#include "rowpool/llm.h"
+#include "rowpool/processor.h"
+#include "rowpool/schema.h"
+#include "rowpool/template.h"
+
+#define RESPONSE_MAX	(8u << 20)
+#define KEY_HEADER_MAX	1024
+
+enum api { API_GEMINI, API_OPENAI };
+
+struct llm {
+	enum api		 api;
+	struct http		*http;
+	struct template		*tmpl;
+	const json_t		*schema;	/* borrowed from settings */
+	const char		*system;	/* borrowed from settings */
+	json_t			*base;		/* request without the prompt */
+	char			 url[2048];
+};
+
+static const char *
+setting_str(const json_t *s, const char *key)
+{
+	return json_string_value(json_object_get(s, key));
+}
+
+/* ---- the supervisor-side check ---- */
+
+static int
+llm_check(const struct proc_config *cfg, const char *const *cols, size_t n,
+    char *err, size_t errlen)
+{
+	const char *text = setting_str(cfg->settings, "prompt");
+	struct template *t;
+	int rc = 0;
+
+	if (text == NULL) {
+		snprintf(err, errlen, "--prompt FILE is required");
+		return -1;
+	}
+	if ((t = template_parse(text, strlen(text), err, errlen)) == NULL)
+		return -1;
+	if (cols != NULL)
+		rc = template_check(t, cols, n, err, errlen);
+	template_free(t);
+	return rc;
+}
+
+/* ---- request bodies ---- */
+
+static void
+set_if(json_t *o, const char *key, json_t *v)
+{
+	if (v != NULL && !json_is_null(v))
+		json_object_set(o, key, v);
+}
+
+static json_t *
+gemini_base(const json_t *s)
+{
+	json_t *gen = json_object(), *base = json_object(), *sys, *tb;
+	const char *system = setting_str(s, "system");
+
+	set_if(gen, "temperature", json_object_get(s, "temperature"));
+	set_if(gen, "maxOutputTokens", json_object_get(s,
+	    "max_output_tokens"));
+	tb = json_object_get(s, "thinking_budget");
+	if (json_is_integer(tb))
+		json_object_set_new(gen, "thinkingConfig",
+		    json_pack("{s:O}", "thinkingBudget", tb));
+	if (json_is_object(json_object_get(s, "schema"))) {
+		json_object_set_new(gen, "responseMimeType",
+		    json_string("application/json"));
+		json_object_set(gen, strcmp(setting_str(s, "schema_dialect"),
+		    "openapi") == 0 ? "responseSchema" : "responseJsonSchema",
+		    json_object_get(s, "schema"));
+	}
+	if (system != NULL) {
+		sys = json_pack("{s:[{s:s}]}", "parts", "text", system);
+		json_object_set_new(base, "systemInstruction", sys);
+	}
+	json_object_set_new(base, "generationConfig", gen);
+	return base;
+}
+
+static json_t *
+openai_base(const json_t *s)
+{
+	json_t *base = json_pack("{s:s}", "model", setting_str(s, "model"));
+	json_t *schema = json_object_get(s, "schema");
+
+	set_if(base, "temperature", json_object_get(s, "temperature"));
+	set_if(base, "max_tokens", json_object_get(s, "max_output_tokens"));
+	if (json_is_object(schema))
+		json_object_set_new(base, "response_format", json_pack(
+		    "{s:s, s:{s:s, s:O, s:b}}", "type", "json_schema",
+		    "json_schema", "name", "row", "schema", schema,
+		    "strict", 0));
+	return base;
+}
+
+/* The whole body for one prompt; malloc'd JSON text. */
+static char *
+request_body(struct llm *l, const char *prompt)
+{
+	json_t *msgs;
+	char *out;
+
+	if (l->api == API_GEMINI) {
+		json_object_set_new(l->base, "contents", json_pack(
+		    "[{s:s, s:[{s:s}]}]", "role", "user", "parts", "text",
+		    prompt));
+	} else {
+		msgs = json_array();
+		if (l->system != NULL)
+			json_array_append_new(msgs, json_pack("{s:s, s:s}",
+			    "role", "system", "content", l->system));
+		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role",
+		    "user", "content", prompt));
+		json_object_set_new(l->base, "messages", msgs);
+	}
+	out = json_dumps(l->base, JSON_COMPACT);
+	json_object_del(l->base, l->api == API_GEMINI ? "contents" :
+	    "messages");
+	return out;
+}
+
+/* ---- start-up in the worker ---- */
+
+static int
+make_url(struct llm *l, const json_t *s, char *err, size_t errlen)
+{
+	const char *ep = setting_str(s, "endpoint");
+	size_t n = strlen(ep);
+	int w;
+
+	while (n > 0 && ep[n - 1] == '/')
+		n--;
+	if (l->api == API_GEMINI)
+		w = snprintf(l->url, sizeof(l->url),
+		    "%.*s/v1beta/models/%s:generateContent", (int)n, ep,
+		    setting_str(s, "model"));
+	else
+		w = snprintf(l->url, sizeof(l->url), "%.*s/chat/completions",
+		    (int)n, ep);
+	if (w < 0 || (size_t)w >= sizeof(l->url)) {
+		snprintf(err, errlen, "--endpoint: URL too long");
+		return -1;
+	}
+	return 0;
+}
+
+static struct http *
+make_http(enum api api, const struct proc_config *cfg, char *err,
+    size_t errlen)
+{
+	char key[KEY_HEADER_MAX];
+	const char *headers[] = { "Content-Type: application/json", key, NULL };
+	long timeout = (long)json_integer_value(json_object_get(cfg->settings,
+	    "timeout_ms"));
+	struct http_opts o = {
+		.connect_timeout_ms = 10000,
+		/* Below the supervisor's deadline: a clean "timeout". */
+		.timeout_ms = timeout - (timeout / 10 < 2000 ? timeout / 10 :
+		    2000),
+		.low_speed_time_s = 60,
+		.max_response = RESPONSE_MAX,
+		.headers = headers,
+	};
+	struct http *h;
+	int n;
+
+	n = snprintf(key, sizeof(key), api == API_GEMINI ?
+	    "x-goog-api-key: %s" : "Authorization: Bearer %s",
+	    cfg->api_key ? cfg->api_key : "");
+	if (n < 0 || (size_t)n >= sizeof(key)) {
+		snprintf(err, errlen, "API key too long");
+		return NULL;
+	}
+	h = http_new(&o, err, errlen);
+	explicit_bzero(key, sizeof(key));
+	return h;
+}
+
+static void
+llm_fini(void *state)
+{
+	struct llm *l = state;
+
+	if (l == NULL)
+		return;
+	http_free(l->http);
+	template_free(l->tmpl);
+	json_decref(l->base);
+	free(l);
+}
+
+static int
+llm_init(enum api api, void **state, const struct proc_config *cfg,
+    char *err, size_t errlen)
+{
+	const json_t *s = cfg->settings;
+	const char *text = setting_str(s, "prompt");
+	struct llm *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	l->api = api;
+	l->system = setting_str(s, "system");
+	l->schema = json_object_get(s, "schema");
+	if (!json_is_object(l->schema))
+		l->schema = NULL;
+	l->base = api == API_GEMINI ? gemini_base(s) : openai_base(s);
+	if (text == NULL || make_url(l, s, err, errlen) == -1 ||
+	    (l->tmpl = template_parse(text, strlen(text), err,
+	    errlen)) == NULL ||
+	    (l->http = make_http(api, cfg, err, errlen)) == NULL) {
+		llm_fini(l);
+		return -1;
+	}
+	*state = l;
+	return 0;
+}
+
+static int
+gemini_init(void **state, const struct proc_config *cfg, char *err,
+    size_t errlen)
+{
+	return llm_init(API_GEMINI, state, cfg, err, errlen);
+}
+
+static int
+openai_init(void **state, const struct proc_config *cfg, char *err,
+    size_t errlen)
+{
+	return llm_init(API_OPENAI, state, cfg, err, errlen);
+}
+
+/* ---- one row ---- */
+
+static void
+transport_error(struct proc_result *res, enum http_status st,
+    const char *msg)
+{
+	switch (st) {
+	case HTTP_TIMEOUT:
+		proc_result_error(res, "timeout", "%s", msg);
+		break;
+	case HTTP_TOOBIG:
+		proc_result_error(res, "http", "%s", msg);
+		res->retry = RETRY_NO;
+		break;
+	case HTTP_FAILED:
+		proc_result_error(res, "network", "%s", msg);
+		res->retry = RETRY_NO;
+		break;
+	default:
+		proc_result_error(res, "network", "%s", msg);
+		break;
+	}
+}
+
+/* The answer text as the result's data: parsed and checked, or as text. */
+static void
+answer(struct llm *l, struct llm_outcome *o, struct proc_result *res)
+{
+	json_error_t jerr;
+	char why[256];
+	json_t *data;
+
+	if (l->schema == NULL) {
+		proc_result_ok(res, json_pack("{s:s}", "text", o->text));
+		return;
+	}
+	data = json_loads(o->text, JSON_DECODE_ANY, &jerr);
+	if (data == NULL) {
+		proc_result_error(res, "invalid_output", "model text is not "
+		    "JSON: %s", jerr.text);
+		return;
+	}
+	if (schema_check(l->schema, data, why, sizeof(why)) == -1) {
+		json_decref(data);
+		proc_result_error(res, "invalid_output", "answer breaks the "
+		    "schema: %s", why);
+		return;
+	}
+	proc_result_ok(res, data);
+}
+
+static void
+outcome(struct llm *l, struct llm_outcome *o, struct proc_result *res)
+{
+	if (!o->ok) {
+		proc_result_error(res, o->kind, "%s", o->message);
+		res->retry = (int)o->retry;
+		res->retry_after_ms = o->retry_after_ms;
+		return;
+	}
+	answer(l, o, res);
+	if (res->ok && (res->extra = json_object()) != NULL) {
+		if (o->usage != NULL)
+			json_object_set(res->extra, "usage", o->usage);
+		if (o->model_version[0] != '\0')
+			json_object_set_new(res->extra, "model_version",
+			    json_string(o->model_version));
+	}
+}
+
+static void
+llm_process(void *state, json_t *row, uint64_t index,
+    struct proc_result *res)
+{
+	struct llm *l = state;
+	struct http_response resp;
+	struct llm_outcome o;
+	enum http_status st;
+	char err[512], *prompt, *body;
+	size_t len;
+
+	prompt = template_render(l->tmpl, row, &len);
+	body = prompt ? request_body(l, prompt) : NULL;
+	free(prompt);
+	if (body == NULL) {
+		proc_result_error(res, "internal", "out of memory");
+		return;
+	}
+	st = http_post(l->http, l->url, body, strlen(body), &resp, err,
+	    sizeof(err));
+	free(body);
+	if (st != HTTP_DONE) {
+		transport_error(res, st, err);
+		return;
+	}
+	llm_outcome_init(&o);
+	if ((l->api == API_GEMINI ? gemini_parse : openai_parse)(resp.status,
+	    resp.body, resp.len, &o) == -1)
+		proc_result_error(res, "internal", "out of memory");
+	else
+		outcome(l, &o, res);
+	llm_outcome_release(&o);
+}
+
+const struct processor proc_gemini = {
+	.name = "gemini",
+	.check = llm_check,
+	.init = gemini_init,
+	.process = llm_process,
+	.fini = llm_fini,
+};
+
+const struct processor proc_openai = {
+	.name = "openai",
+	.check = llm_check,
+	.init = openai_init,
+	.process = llm_process,
+	.fini = llm_fini,
+};

@@ -1,0 +1,66 @@
+/*
+ * msgbuf: bounded message buffers (see msgbuf.h).  Invariant: p[len] is
+ * always the NUL, and len < cap, whatever was added.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rowpool/msgbuf.h"
+
+void
+msgbuf_init(struct msgbuf *b, char *p, size_t cap)
+{
+	*b = (struct msgbuf){ .p = p, .cap = p != NULL ? cap : 0 };
+	if (b->cap > 0)
+		p[0] = '\0';
+}
+
+void
+msgbuf_vadd(struct msgbuf *b, const char *fmt, va_list ap)
+{
+	size_t room;
+	int n;
+
+	if (b->cap == 0 || b->cut)
+		return;
+	room = b->cap - b->len;
+	n = vsnprintf(b->p + b->len, room, fmt, ap);
+	if (n >= 0 && (size_t)n < room) {
+		b->len += (size_t)n;
+		return;
+	}
+	/* Later pieces would only make a hole in the middle: stop here. */
+	b->cut = true;
+	b->len = b->cap - 1;
+	b->p[b->len] = '\0';
+}
+
+void
+msgbuf_add(struct msgbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msgbuf_vadd(b, fmt, ap);
+	va_end(ap);
+}
+
+size_t
+msgbuf_room(const struct msgbuf *b)
+{
+	return b->cap > 0 && !b->cut ? b->cap - 1 - b->len : 0;
+}
+
+void
+msgbuf_finish(struct msgbuf *b)
+{
+	unsigned char *q;
+
+	if (b->cap == 0)
+		return;
+	if (b->cut && b->cap > 4)
+		memcpy(b->p + b->cap - 4, "...", 4);
+	for (q = (unsigned char *)b->p; *q != '\0'; q++)
+		if (*q < 0x20 || *q == 0x7f)
+			*q = '?';
+}

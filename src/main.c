@@ -51,6 +51,12 @@ static const char usage_text[] =
 "      --strict            stop at the first bad input row (exit 65)\n"
 "      --restart           discard the state and start over\n"
 "      --log FILE          log file (default STATE/log)\n"
+"      --rpm N             at most N requests a minute (all workers)\n"
+"      --tpm N             at most N tokens a minute (estimated before a\n"
+"                          request, corrected by the usage that comes back)\n"
+"      --max-outage SECONDS\n"
+"                          stop (exit 75) when the API keeps failing this\n"
+"                          long (default 900)\n"
 "\n"
 "Gemini and OpenAI-compatible processors:\n"
 "      --prompt FILE       prompt template; {{column}} is the row's value\n"
@@ -85,7 +91,8 @@ enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_PROMPT, OPT_SYSTEM, OPT_SCHEMA, OPT_DIALECT,
-	OPT_MODEL, OPT_ENDPOINT, OPT_TEMP, OPT_MAXTOK, OPT_THINK, OPT_KEYFILE
+	OPT_MODEL, OPT_ENDPOINT, OPT_TEMP, OPT_MAXTOK, OPT_THINK, OPT_KEYFILE,
+	OPT_RPM, OPT_TPM, OPT_OUTAGE
 };
 
 /* What the LLM processors are told, before it becomes JSON settings. */
@@ -127,6 +134,9 @@ static const struct option longopts[] = {
 	{ "max-output-tokens", required_argument, NULL, OPT_MAXTOK },
 	{ "thinking-budget", required_argument, NULL, OPT_THINK },
 	{ "api-key-file", required_argument, NULL, OPT_KEYFILE },
+	{ "rpm", required_argument, NULL, OPT_RPM },
+	{ "tpm", required_argument, NULL, OPT_TPM },
+	{ "max-outage", required_argument, NULL, OPT_OUTAGE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -273,6 +283,15 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_STRICT: o->strict = true; break;
 	case OPT_RESTART: o->restart = true; break;
 	case OPT_LOG: o->log_path = arg; break;
+	case OPT_RPM:
+		o->rpm = (double)parse_count("--rpm", arg, 1, 100000000);
+		break;
+	case OPT_TPM:
+		o->tpm = (double)parse_count("--tpm", arg, 1, 4000000000ul);
+		break;
+	case OPT_OUTAGE:
+		o->max_outage_ms = parse_seconds("--max-outage", arg);
+		break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:

@@ -391,21 +391,32 @@ read_schema(const char *path)
 	return schema;
 }
 
+/* A text file as a JSON string; it must be UTF-8. */
+static json_t *
+text_json(const char *what, const char *path)
+{
+	struct stat st;
+	char *text = read_text(what, path, &st);
+	json_t *v = json_string(text);
+
+	free(text);
+	if (v == NULL)
+		config_error("%s '%s': not UTF-8", what, path);
+	return v;
+}
+
 /* Adds the LLM settings (all of which change results) to settings. */
 static void
 llm_settings(json_t *set, struct llm_opts *l, bool gemini)
 {
-	struct stat st;
-
 	if (l->prompt == NULL)
 		config_error("--prompt FILE is required by the %s processor",
 		    gemini ? "gemini" : "openai");
 	json_object_set_new(set, "model", json_string(l->model ? l->model :
 	    gemini ? "gemini-2.5-flash" : "gpt-4o-mini"));
-	json_object_set_new(set, "prompt", json_string(read_text("--prompt",
-	    l->prompt, &st)));
-	json_object_set_new(set, "system", l->system ? json_string(
-	    read_text("--system", l->system, &st)) : json_null());
+	json_object_set_new(set, "prompt", text_json("--prompt", l->prompt));
+	json_object_set_new(set, "system", l->system ?
+	    text_json("--system", l->system) : json_null());
 	json_object_set_new(set, "schema", l->schema ? read_schema(l->schema) :
 	    json_null());
 	json_object_set_new(set, "schema_dialect", json_string(l->dialect ?
@@ -416,8 +427,6 @@ llm_settings(json_t *set, struct llm_opts *l, bool gemini)
 	    json_incref(l->max_tokens) : json_null());
 	json_object_set_new(set, "thinking_budget", gemini && l->thinking >= 0
 	    ? json_integer(l->thinking) : json_null());
-	if (json_is_null(json_object_get(set, "prompt")))
-		config_error("--prompt '%s': not UTF-8", l->prompt);
 }
 
 static const char *

@@ -144,17 +144,23 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Prints "rowpool: message" and tail, exits with code. */
+static _Noreturn void
+vdie(int code, const char *tail, const char *fmt, va_list ap)
+{
+	fputs("rowpool: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+	exit(code);
+}
+
 static _Noreturn void __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rowpool: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'rowpool --help'.\n", stderr);
-	exit(EX_USAGE);
+	vdie(EX_USAGE, "\nTry 'rowpool --help'.\n", fmt, ap);
 }
 
 static unsigned long
@@ -167,11 +173,9 @@ parse_count(const char *opt, const char *s, unsigned long min,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (s[0] == '-' || end == s || *end != '\0' || errno != 0 ||
-	    v < min || v > max) {
-		fprintf(stderr, "rowpool: %s: '%s' is not a number from %lu "
-		    "to %lu\n", opt, s, min, max);
-		exit(EX_USAGE);
-	}
+	    v < min || v > max)
+		usage_error("%s: '%s' is not a number from %lu to %lu", opt, s,
+		    min, max);
 	return v;
 }
 
@@ -184,11 +188,8 @@ parse_seconds(const char *opt, const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < 0 || v > 1e7) {
-		fprintf(stderr, "rowpool: %s: '%s' is not a number of "
-		    "seconds\n", opt, s);
-		exit(EX_USAGE);
-	}
+	    v < 0 || v > 1e7)
+		usage_error("%s: '%s' is not a number of seconds", opt, s);
 	return (int64_t)(v * 1000 + 0.5);
 }
 
@@ -305,12 +306,8 @@ config_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rowpool: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EX_CONFIG);
+	vdie(EX_CONFIG, "\n", fmt, ap);
 }
 
 /* Reads a whole small file; what says what it is for messages. */

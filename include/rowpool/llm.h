@@ -5,20 +5,25 @@
  *
  * The failure taxonomy (README "Error kinds"):
  *
- *   what came back                               kind             retry
- *   429 RESOURCE_EXHAUSTED, per-minute quota     rate_limited     yes, not before
- *                                                                 RetryInfo.retryDelay
- *   429 whose QuotaFailure quotaId has PerDay    quota_exhausted  no (the run stops, 75)
- *   500 502 503 504 408                          http             yes
- *   400 INVALID_ARGUMENT, 404, other 4xx         http             no
- *   401, 403, 400 with reason API_KEY_INVALID    auth             no (the run stops, 77)
- *   promptFeedback.blockReason                   blocked          no
- *   finishReason SAFETY RECITATION OTHER ... or
- *   one not known                                blocked          no
- *   finishReason MAX_TOKENS, or no text parts    truncated        once
- *   text not JSON / JSON breaking the schema     invalid_output   yes
+ *   what came back                            kind             retry
+ *   429 RESOURCE_EXHAUSTED, per-minute quota  rate_limited     yes, not before
+ *                                                              retryDelay
+ *   429 whose QuotaFailure quotaId has PerDay quota_exhausted  no (run stops,
+ *                                                              75)
+ *   500 502 503 504 408, any other 5xx        http             yes
+ *   400 INVALID_ARGUMENT, 404, other 4xx      http             no
+ *   401, 403, 400 with reason API_KEY_INVALID auth             no (run stops,
+ *                                                              77)
+ *   promptFeedback.blockReason, or no         blocked          no
+ *   candidates but a promptFeedback
+ *   finishReason SAFETY RECITATION OTHER ...  blocked          no
+ *   or one not known
+ *   finishReason MAX_TOKENS, or no text parts truncated        once
+ *   text not JSON / JSON breaking the schema  invalid_output   yes
  *   (checked by the caller, see schema.h)
- *   a body that is not JSON (proxy HTML page)    http             yes
+ *   a body that is not JSON (proxy HTML page) http             yes
+ *   whatever the status, or empty, or a
+ *   2xx object with no candidates
  *   (network errors and timeouts are classified by http.h: network/timeout)
  *
  * Domain tier: a status and a message; never prints or exits.
@@ -36,19 +41,23 @@
 
 struct llm_outcome {
 	int			 ok;		/* 1: text is the answer */
-	char			*text;		/* ok: answer text, thought parts
-						   skipped, parts joined (malloc) */
-	char			 kind[LLM_KIND_MAX];	/* !ok */
-	char			 message[LLM_MESSAGE_MAX];	/* !ok: e.g. "HTTP 503
-					   UNAVAILABLE: The model is overloaded..." */
+	char			*text;		/* ok: answer text, thought
+						   parts skipped, parts joined
+						   (malloc) */
+	char			 kind[LLM_KIND_MAX];		/* !ok */
+	/* !ok: e.g. "HTTP 503 UNAVAILABLE: The model is overloaded..." */
+	char			 message[LLM_MESSAGE_MAX];
 	enum retry_policy	 retry;		/* !ok: per the table above */
-	long			 retry_after_ms;	/* RetryInfo; -1 when absent */
+	/* RetryInfo, else the message's "retry in 58s"; -1 when neither */
+	long			 retry_after_ms;
 	long			 http_status;
 	char			 finish_reason[32];	/* "" when absent */
 	char			 model_version[128];	/* "" when absent */
-	/* {"prompt_tokens":N,"output_tokens":N,"thoughts_tokens":N,
+	/*
+	 * {"prompt_tokens":N,"output_tokens":N,"thoughts_tokens":N,
 	 *  "total_tokens":N}; missing counts are 0; NULL when the body had
-	 *  no usage at all.  Owned. */
+	 * no usage at all.  Owned.
+	 */
 	json_t			*usage;
 };
 
@@ -66,15 +75,16 @@ void	llm_outcome_release(struct llm_outcome *o);
  * retry yes, and holds nothing to free).
  *
  * Beyond the table:
- *  - an error envelope ({"error":{...}}) in a 2xx body is an error, with
- *    error.code as its status;
+ *  - an error envelope ({"error":{...}}, or {"error":"text"}) in a 2xx
+ *    body is an error, with error.code as its status when that is a 4xx
+ *    or 5xx;
  *  - a 4xx with an ErrorInfo reason "API_KEY_..." is auth; a 429 whose
  *    ErrorInfo metadata.quota_limit has PerDay is quota_exhausted;
  *  - retry_after_ms comes from RetryInfo, else from "retry in 58.2s" /
  *    "try again in 600ms" in the message, else -1;
  *  - 3xx is http, no retry; other statuses outside 2xx-5xx, http, retry;
- *  - a top-level array whose first element is an object is read as that
- *    object (the OpenAI-compatible endpoint wraps its errors so);
+ *  - [{"error":...}] is read as its first element (the OpenAI-compatible
+ *    endpoint wraps Gemini's errors so);
  *  - finishReason absent or FINISH_REASON_UNSPECIFIED counts as STOP, and
  *    blockReason BLOCK_REASON_UNSPECIFIED as absent; a joined text that
  *    is "" counts as no text.
@@ -99,7 +109,11 @@ int	gemini_parse(long http_status, const char *body, size_t len,
  * or code "insufficient_quota" (or a PerDay quota) quota_exhausted, else
  * rate_limited; a 4xx with code "content_filter" (Azure) blocked; the
  * rest as for gemini_parse.  The Retry-After header is the caller's
- * business; retry_after_ms only holds what the body says.
+ * business; retry_after_ms only holds what the body says.  usage:
+ * prompt_tokens; completion_tokens as output_tokens (OpenAI's include the
+ * reasoning tokens, Gemini's candidatesTokenCount does not);
+ * completion_tokens_details.reasoning_tokens as thoughts_tokens;
+ * total_tokens.  model_version is "model".
  */
 int	openai_parse(long http_status, const char *body, size_t len,
 	    struct llm_outcome *o);

@@ -577,6 +577,23 @@ contains(const char *s, const char *needle)
 	return s != NULL && strstr(s, needle) != NULL;
 }
 
+/* A QuotaFailure quotaValue: "5" (as Gemini sends it) or 5; 0 if neither. */
+static long
+quota_value(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	char *end;
+	long n;
+
+	if (json_is_integer(v))
+		return json_integer_value(v) > 0 ? (long)json_integer_value(v) :
+		    0;
+	if (s == NULL)
+		return 0;
+	n = strtol(s, &end, 10);
+	return end != s && *end == '\0' && n > 0 ? n : 0;
+}
+
 /* One google.rpc detail; read by its fields, whatever its "@type". */
 static void
 error_detail(struct llm_error *e, const json_t *d)
@@ -589,9 +606,13 @@ error_detail(struct llm_error *e, const json_t *d)
 
 	if ((ms = llm_parse_duration_ms(llm_str(d, "retryDelay"))) >= 0)
 		e->retry_after_ms = ms;
-	json_array_foreach(json_object_get(d, "violations"), i, v)
+	json_array_foreach(json_object_get(d, "violations"), i, v) {
 		if (contains(llm_str(v, "quotaId"), "PerDay"))
 			e->per_day = 1;
+		if (contains(llm_str(v, "quotaId"), "RequestsPerMinute"))
+			e->quota_rpm = quota_value(json_object_get(v,
+			    "quotaValue"));
+	}
 	if (contains(llm_str(meta, "quota_limit"), "PerDay"))
 		e->per_day = 1;
 	if (reason != NULL && strncmp(reason, "API_KEY_", 8) == 0)
@@ -656,4 +677,5 @@ llm_error_fail(struct llm_outcome *o, struct llm_error *e)
 	    label[0] != '\0' ? " " : "", label,
 	    msg[0] != '\0' ? msg : "no error message in the response");
 	o->retry_after_ms = e->retry_after_ms;
+	o->quota_rpm = e->quota_rpm;
 }

@@ -23,6 +23,7 @@ struct llm_error {
 	int		 no_quota;	/* OpenAI insufficient_quota */
 	int		 filtered;	/* OpenAI/Azure content_filter */
 	long		 retry_after_ms;	/* -1 when the body says none */
+	long		 quota_rpm;	/* per-minute request quota, 0 */
 };
 
 /*

@@ -310,6 +310,7 @@ outcome(struct llm *l, struct llm_outcome *o, struct proc_result *res)
 		proc_result_error(res, o->kind, "%s", o->message);
 		res->retry = (int)o->retry;
 		res->retry_after_ms = o->retry_after_ms;
+		res->quota_rpm = o->quota_rpm;
 		return;
 	}
 	answer(l, o, res);

@@ -88,6 +88,9 @@ proc_result_encode(const struct proc_result *res, size_t *len)
 		o = json_pack("{s:b, s:s, s:s, s:I}", "ok", 0, "kind",
 		    res->kind, "message", res->message, "retry_after_ms",
 		    (json_int_t)res->retry_after_ms);
+		if (o != NULL && res->quota_rpm > 0)
+			json_object_set_new(o, "quota_rpm",
+			    json_integer(res->quota_rpm));
 		if (o != NULL && res->retry >= 0)
 			json_object_set_new(o, "retry", json_string(
 			    sched_retry_name((enum retry_policy)res->retry)));

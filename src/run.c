@@ -47,6 +47,7 @@
 #define RETRY_BUDGET_RATIO	0.2	/* then one per five successes */
 #define BREAKER_THRESHOLD	10	/* failures in a row: an outage */
 #define THROTTLED_MAX		50	/* 429s a row may take uncharged */
+#define QUOTA_PACE		0.97	/* of a quota the API names */
 
 /* A row in flight or waiting to be retried. */
 struct task {
@@ -466,6 +467,24 @@ attempt_failed(struct run *r, struct task *t, const char *kind,
 	retry_push(r, t);
 }
 
+/*
+ * A 429 that names the per-minute request quota: without --rpm, pace
+ * every worker just under it from now on, instead of finding it by
+ * hitting it again.
+ */
+static void
+learn_quota(struct run *r, json_int_t quota, int64_t now)
+{
+	double rate = (double)quota * QUOTA_PACE;
+
+	if (quota <= 0 || r->o->rpm > 0 ||
+	    (r->rpm.per_ms > 0 && rate >= r->rpm.per_ms * 60000.0))
+		return;
+	bucket_set_rate(&r->rpm, rate, rate / 60.0, now);
+	log_info("the API's quota is %lld requests a minute: pacing at %.0f",
+	    (long long)quota, rate);
+}
+
 static void
 on_result(struct run *r, struct task *t, const struct pool_outcome *o,
     int64_t now)
@@ -482,6 +501,9 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 	kind = json_string_value(json_object_get(res, "kind"));
 	msg = json_string_value(json_object_get(res, "message"));
 	after = json_integer_value(json_object_get(res, "retry_after_ms"));
+	if (kind != NULL && strcmp(kind, "rate_limited") == 0)
+		learn_quota(r, json_integer_value(json_object_get(res,
+		    "quota_rpm")), now);
 	if (kind == NULL || kind[0] == '\0') {
 		kind = "protocol";
 		msg = "worker result has no error kind";
@@ -591,26 +613,26 @@ read_row(struct run *r, int64_t now)
 }
 
 /*
- * The next task that is allowed to go: a due retry (while the retry budget
- * lasts, or when nothing else is left), else the next row not done.  It
- * stays in r->next until the rate limits let it go.
+ * The next task that is allowed to go: one the rate limits held back
+ * (r->next) first, then a due retry (while the retry budget lasts, or
+ * when nothing else is left), else the next row not done.
  */
 static struct task *
 candidate(struct run *r, int64_t now)
 {
-	struct task *t = TAILQ_FIRST(&r->retryq);
-	bool last = r->input_eof && r->next == NULL;
+	struct task *t;
 
+	if ((t = r->next) != NULL) {
+		r->next = NULL;
+		return t;
+	}
+	t = TAILQ_FIRST(&r->retryq);
 	if (t != NULL && t->not_before <= now &&
-	    (budget_take(&r->budget) || (last && r->inflight == 0))) {
+	    (budget_take(&r->budget) || (r->input_eof && r->inflight == 0))) {
 		TAILQ_REMOVE(&r->retryq, t, entry);
 		return t;
 	}
-	if (r->next == NULL)
-		r->next = read_row(r, now);
-	t = r->next;
-	r->next = NULL;
-	return t;
+	return read_row(r, now);
 }
 
 /* Estimated tokens of a request: the row and the prompt, 4 bytes a token. */
@@ -637,7 +659,7 @@ rate_wait(struct run *r, struct task *t, int64_t now)
 }
 
 static enum pool_next
-no_task(struct run *r, int64_t *wake_at)
+no_task(struct run *r, int64_t now, int64_t *wake_at)
 {
 	struct task *t = TAILQ_FIRST(&r->retryq);
 
@@ -650,7 +672,8 @@ no_task(struct run *r, int64_t *wake_at)
 	}
 	if (t == NULL && r->inflight == 0)
 		return POOL_DONE;
-	*wake_at = t != NULL ? t->not_before : -1;
+	/* A due retry held back by the budget waits for an outcome. */
+	*wake_at = t != NULL && t->not_before > now ? t->not_before : -1;
 	return POOL_WAIT;
 }
 
@@ -671,7 +694,7 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 		return POOL_WAIT;
 	if ((t = candidate(r, now)) == NULL) {
 		r->breaker.probing = false;
-		return no_task(r, wake_at);
+		return no_task(r, now, wake_at);
 	}
 	if ((w = rate_wait(r, t, now)) > 0) {
 		r->next = t;	/* the same task goes first next time */

@@ -51,6 +51,9 @@ struct llm_outcome {
 	/* RetryInfo, else the message's "retry in 58s"; -1 when neither */
 	long			 retry_after_ms;
 	long			 http_status;
+	/* A 429's QuotaFailure: the per-minute request quota it names
+	 * (quotaValue of a ...RequestsPerMinute... quotaId); 0 when none. */
+	long			 quota_rpm;
 	char			 finish_reason[32];	/* "" when absent */
 	char			 model_version[128];	/* "" when absent */
 	/*

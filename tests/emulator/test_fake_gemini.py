@@ -641,7 +641,7 @@ class TestQuotaServers(unittest.TestCase):
             self.assertEqual(body["error"]["status"], "RESOURCE_EXHAUSTED")
             v, delay = self.quota_detail(body)
             self.assertEqual(v["quotaId"], "GenerateRequestsPerMinutePerProjectPerModel-FreeTier")
-            self.assertEqual(v["quotaValue"], "3")
+            self.assertEqual(v["quotaValue"], "120")  # 3 per 1.5 s, per minute
             self.assertRegex(delay, r"^\d+\.\d{6}s$")
             d = float(delay[:-1])
             self.assertTrue(0 < d <= 1.5, delay)

@@ -11,6 +11,10 @@ run() { "$ROWPOOL" run --endpoint "$EMU" --prompt "$T/prompt.txt" "$@"; }
 
 run -j 8 --rpm 120 -o "$T/a.jsonl" "$T/in.csv" || fail "--rpm run exit $?"
 [ "$(emu_stat 's["status_429"]')" = 0 ] || fail "429s with --rpm: $(emu_stat 's["by_status"]')"
+# --tpm paces by estimated tokens (corrected by usage): 30 rows of ~10
+# tokens under 60000 a minute (1000 a second) go through.
+run -j 8 --tpm 60000 -o "$T/t.jsonl" "$T/in.csv" || fail "--tpm run exit $?"
+[ "$(grep -c '"status":"ok"' "$T/t.jsonl")" -eq 30 ] || fail "--tpm rows not ok"
 
 # A server limit of 10 per 3 s, no --rpm, 8 workers: 429s, then it adapts.
 emu_config '{"rpm": 10, "rpm_window_s": 3}'

@@ -1,0 +1,18 @@
+# SIGHUP reopens the log file (for logrotate): after the old one is moved
+# away, the run writes a new one.
+. "$(dirname "$0")/lib.sh"
+gen_csv 600 "$T/in.csv"
+ROWPOOL_TEST_DELAY_MS=10 "$ROWPOOL" run --processor echo -j 2 -v \
+    --log "$T/run.log" -o "$T/out.jsonl" "$T/in.csv" 2>/dev/null &
+pid=$!
+i=0
+while ! grep -q starting "$T/run.log" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+mv "$T/run.log" "$T/run.log.1"
+kill -HUP "$pid"
+wait "$pid" || fail "exit $?"
+grep -q "starting" "$T/run.log.1" || fail "old log"
+grep -q "log reopened" "$T/run.log" || fail "no new log: $(ls "$T")"
+grep -q "600 rows: 600 ok" "$T/run.log" || fail "summary not in the new log"
+verify "$T/in.csv" "$T/out.jsonl"

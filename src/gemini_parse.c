@@ -174,20 +174,5 @@ int
 gemini_parse(long http_status, const char *body, size_t len,
     struct llm_outcome *o)
 {
-	const json_t *err;
-	json_t *root;
-	int r;
-
-	llm_outcome_init(o);
-	if ((r = llm_load(http_status, body, len, o, &root)) != 1)
-		return r;
-	r = 0;
-	err = json_object_get(root, "error");
-	if (!llm_status_2xx(http_status) || json_is_object(err) ||
-	    json_is_string(err))
-		gemini_error(o, root);
-	else
-		r = gemini_body(o, root);
-	json_decref(root);
-	return r;
+	return llm_parse(http_status, body, len, o, gemini_error, gemini_body);
 }

@@ -679,3 +679,27 @@ llm_error_fail(struct llm_outcome *o, struct llm_error *e)
 	o->retry_after_ms = e->retry_after_ms;
 	o->quota_rpm = e->quota_rpm;
 }
+
+int
+llm_parse(long http_status, const char *body, size_t len,
+    struct llm_outcome *o,
+    void (*on_error)(struct llm_outcome *, const json_t *),
+    int (*on_body)(struct llm_outcome *, const json_t *))
+{
+	const json_t *err;
+	json_t *root;
+	int r;
+
+	llm_outcome_init(o);
+	if ((r = llm_load(http_status, body, len, o, &root)) != 1)
+		return r;
+	r = 0;
+	err = json_object_get(root, "error");
+	if (!llm_status_2xx(http_status) || json_is_object(err) ||
+	    json_is_string(err))
+		on_error(o, root);
+	else
+		r = on_body(o, root);
+	json_decref(root);
+	return r;
+}

@@ -49,6 +49,16 @@ void	llm_error_fail(struct llm_outcome *o, struct llm_error *e);
 int	llm_load(long status, const char *body, size_t len,
 	    struct llm_outcome *o, json_t **root);
 
+/*
+ * The parse both APIs share: init o, load the body, then on_error for an
+ * error status or an "error" member, on_body otherwise.  Returns as
+ * gemini_parse() does.
+ */
+int	llm_parse(long http_status, const char *body, size_t len,
+	    struct llm_outcome *o,
+	    void (*on_error)(struct llm_outcome *, const json_t *),
+	    int (*on_body)(struct llm_outcome *, const json_t *));
+
 /* Sets o to a failure; the message is cut with "..." when too long. */
 void	llm_fail(struct llm_outcome *o, const char *kind,
 	    enum retry_policy retry, const char *fmt, ...)

@@ -418,6 +418,9 @@ outage_failure(struct run *r, struct task *t, const char *kind, int64_t now)
 static void
 rate_limited(struct run *r, struct task *t, int64_t retry_after, int64_t now)
 {
+	int64_t until = now + (retry_after > 0 ? retry_after :
+	    r->o->backoff_base_ms);
+
 	/* Waiting for quota is no fault of the row, up to a point. */
 	if (t->attempts > 0 && ++t->throttled <= THROTTLED_MAX)
 		t->attempts--;
@@ -426,9 +429,6 @@ rate_limited(struct run *r, struct task *t, int64_t retry_after, int64_t now)
 		log_info("rate limited: at most %u rows in flight",
 		    aimd_limit(&r->aimd));
 	}
-	int64_t until = now + (retry_after > 0 ? retry_after :
-	    r->o->backoff_base_ms);
-
 	if (until > r->pause_until) {
 		if (r->pause_until <= now)
 			log_info("rate limited: pausing dispatch for %lld ms",
@@ -461,8 +461,8 @@ attempt_failed(struct run *r, struct task *t, const char *kind,
 	}
 	t->not_before = now + sched_backoff_ms(t->attempts + 1,
 	    r->o->backoff_base_ms, r->o->backoff_cap_ms, retry_after);
-	log_info("row %llu attempt %u: %s: %s; retry in %lld ms",
-	    (unsigned long long)t->row, t->attempts, kind, message,
+	log_info("row %llu: %s: %s; retry in %lld ms",
+	    (unsigned long long)t->row, kind, message,
 	    (long long)(t->not_before - now));
 	retry_push(r, t);
 }

@@ -51,6 +51,12 @@ static const char usage_text[] =
 "      --strict            stop at the first bad input row (exit 65)\n"
 "      --restart           discard the state and start over\n"
 "      --log FILE          log file (default STATE/log)\n"
+"      --rpm N             at most N requests a minute (all workers)\n"
+"      --tpm N             at most N tokens a minute (estimated before a\n"
+"                          request, corrected by the usage that comes back)\n"
+"      --max-outage SECONDS\n"
+"                          stop (exit 75) when the API keeps failing this\n"
+"                          long (default 900)\n"
 "\n"
 "Gemini and OpenAI-compatible processors:\n"
 "      --prompt FILE       prompt template; {{column}} is the row's value\n"
@@ -85,7 +91,8 @@ enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_PROMPT, OPT_SYSTEM, OPT_SCHEMA, OPT_DIALECT,
-	OPT_MODEL, OPT_ENDPOINT, OPT_TEMP, OPT_MAXTOK, OPT_THINK, OPT_KEYFILE
+	OPT_MODEL, OPT_ENDPOINT, OPT_TEMP, OPT_MAXTOK, OPT_THINK, OPT_KEYFILE,
+	OPT_RPM, OPT_TPM, OPT_OUTAGE
 };
 
 /* What the LLM processors are told, before it becomes JSON settings. */
@@ -127,6 +134,9 @@ static const struct option longopts[] = {
 	{ "max-output-tokens", required_argument, NULL, OPT_MAXTOK },
 	{ "thinking-budget", required_argument, NULL, OPT_THINK },
 	{ "api-key-file", required_argument, NULL, OPT_KEYFILE },
+	{ "rpm", required_argument, NULL, OPT_RPM },
+	{ "tpm", required_argument, NULL, OPT_TPM },
+	{ "max-outage", required_argument, NULL, OPT_OUTAGE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -134,17 +144,23 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Prints "rowpool: message" and tail, exits with code. */
+static _Noreturn void
+vdie(int code, const char *tail, const char *fmt, va_list ap)
+{
+	fputs("rowpool: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+	exit(code);
+}
+
 static _Noreturn void __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rowpool: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'rowpool --help'.\n", stderr);
-	exit(EX_USAGE);
+	vdie(EX_USAGE, "\nTry 'rowpool --help'.\n", fmt, ap);
 }
 
 static unsigned long
@@ -157,11 +173,9 @@ parse_count(const char *opt, const char *s, unsigned long min,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (s[0] == '-' || end == s || *end != '\0' || errno != 0 ||
-	    v < min || v > max) {
-		fprintf(stderr, "rowpool: %s: '%s' is not a number from %lu "
-		    "to %lu\n", opt, s, min, max);
-		exit(EX_USAGE);
-	}
+	    v < min || v > max)
+		usage_error("%s: '%s' is not a number from %lu to %lu", opt, s,
+		    min, max);
 	return v;
 }
 
@@ -174,11 +188,8 @@ parse_seconds(const char *opt, const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < 0 || v > 1e7) {
-		fprintf(stderr, "rowpool: %s: '%s' is not a number of "
-		    "seconds\n", opt, s);
-		exit(EX_USAGE);
-	}
+	    v < 0 || v > 1e7)
+		usage_error("%s: '%s' is not a number of seconds", opt, s);
 	return (int64_t)(v * 1000 + 0.5);
 }
 
@@ -273,6 +284,15 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_STRICT: o->strict = true; break;
 	case OPT_RESTART: o->restart = true; break;
 	case OPT_LOG: o->log_path = arg; break;
+	case OPT_RPM:
+		o->rpm = (double)parse_count("--rpm", arg, 1, 100000000);
+		break;
+	case OPT_TPM:
+		o->tpm = (double)parse_count("--tpm", arg, 1, 4000000000ul);
+		break;
+	case OPT_OUTAGE:
+		o->max_outage_ms = parse_seconds("--max-outage", arg);
+		break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
@@ -286,12 +306,8 @@ config_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rowpool: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EX_CONFIG);
+	vdie(EX_CONFIG, "\n", fmt, ap);
 }
 
 /* Reads a whole small file; what says what it is for messages. */
@@ -372,21 +388,32 @@ read_schema(const char *path)
 	return schema;
 }
 
+/* A text file as a JSON string; it must be UTF-8. */
+static json_t *
+text_json(const char *what, const char *path)
+{
+	struct stat st;
+	char *text = read_text(what, path, &st);
+	json_t *v = json_string(text);
+
+	free(text);
+	if (v == NULL)
+		config_error("%s '%s': not UTF-8", what, path);
+	return v;
+}
+
 /* Adds the LLM settings (all of which change results) to settings. */
 static void
 llm_settings(json_t *set, struct llm_opts *l, bool gemini)
 {
-	struct stat st;
-
 	if (l->prompt == NULL)
 		config_error("--prompt FILE is required by the %s processor",
 		    gemini ? "gemini" : "openai");
 	json_object_set_new(set, "model", json_string(l->model ? l->model :
 	    gemini ? "gemini-2.5-flash" : "gpt-4o-mini"));
-	json_object_set_new(set, "prompt", json_string(read_text("--prompt",
-	    l->prompt, &st)));
-	json_object_set_new(set, "system", l->system ? json_string(
-	    read_text("--system", l->system, &st)) : json_null());
+	json_object_set_new(set, "prompt", text_json("--prompt", l->prompt));
+	json_object_set_new(set, "system", l->system ?
+	    text_json("--system", l->system) : json_null());
 	json_object_set_new(set, "schema", l->schema ? read_schema(l->schema) :
 	    json_null());
 	json_object_set_new(set, "schema_dialect", json_string(l->dialect ?
@@ -397,8 +424,6 @@ llm_settings(json_t *set, struct llm_opts *l, bool gemini)
 	    json_incref(l->max_tokens) : json_null());
 	json_object_set_new(set, "thinking_budget", gemini && l->thinking >= 0
 	    ? json_integer(l->thinking) : json_null());
-	if (json_is_null(json_object_get(set, "prompt")))
-		config_error("--prompt '%s': not UTF-8", l->prompt);
 }
 
 static const char *

@@ -42,6 +42,11 @@
 #define MANIFEST_VERSION	1
 #define TITLE_EVERY_MS		1000
 #define KINDS_MAX		16
+#define AIMD_COOLDOWN_MS	2000	/* one burst of 429s, one cut */
+#define RETRY_BUDGET_BASE	20	/* retries before successes count */
+#define RETRY_BUDGET_RATIO	0.2	/* then one per five successes */
+#define BREAKER_THRESHOLD	10	/* failures in a row: an outage */
+#define THROTTLED_MAX		50	/* 429s a row may take uncharged */
 
 /* A row in flight or waiting to be retried. */
 struct task {
@@ -51,6 +56,8 @@ struct task {
 	int64_t			 not_before;
 	char			*payload;
 	size_t			 len;
+	double			 est_tokens;	/* charged to --tpm */
+	unsigned		 throttled;	/* 429s, not charged as attempts */
 };
 TAILQ_HEAD(taskq, task);
 
@@ -81,6 +88,14 @@ struct run {
 	char			 why[1024];	/* the message that goes with it */
 	unsigned		 interrupts;
 	int64_t			 pause_until;	/* no dispatch before (429) */
+	json_t			*tokens;	/* usage totals of ok rows */
+	struct task		*next;		/* read, held back by a limit */
+	struct bucket		 rpm, tpm;
+	struct aimd		 aimd;
+	struct retry_budget	 budget;
+	struct breaker		 breaker;
+	size_t			 prompt_len;
+	double			 avg_output;	/* output tokens per row */
 	const struct processor	*proc;
 	struct proc_config	 pcfg;
 	struct kind_count	 kinds[KINDS_MAX];	/* this session's failures */
@@ -102,6 +117,7 @@ run_opts_init(struct run_opts *o)
 	o->backoff_base_ms = 500;
 	o->backoff_cap_ms = 60 * 1000;
 	o->max_row_bytes = 1024 * 1024;
+	o->max_outage_ms = 15 * 60 * 1000;
 }
 
 /* Records the first fatal condition; later ones do not overwrite it. */
@@ -173,6 +189,7 @@ manifest_counts(struct run *r)
 	json_object_set_new(r->manifest, "ok", json_integer((json_int_t)r->nok));
 	json_object_set_new(r->manifest, "failed",
 	    json_integer((json_int_t)r->nfailed));
+	json_object_set(r->manifest, "tokens", r->tokens);
 	json_object_set_new(r->manifest, "rows_total", r->input_eof ?
 	    json_integer((json_int_t)r->nrows) : json_null());
 }
@@ -261,6 +278,41 @@ record(struct run *r, uint64_t row, json_t *rec, bool ok, int64_t now)
 		commit_or_stop(r, now);
 }
 
+/*
+ * A row went through: the limits learn from it.  The --tpm bucket was
+ * charged an estimate; the usage that came back corrects it.
+ */
+static void
+on_success(struct run *r, struct task *t, json_t *usage)
+{
+	json_int_t total = json_integer_value(json_object_get(usage,
+	    "total_tokens"));
+	json_int_t out = json_integer_value(json_object_get(usage,
+	    "output_tokens"));
+
+	budget_success(&r->budget);
+	breaker_success(&r->breaker);
+	aimd_success(&r->aimd);
+	pool_set_limit(r->pool, aimd_limit(&r->aimd));
+	if (total > 0)
+		bucket_adjust(&r->tpm, t->est_tokens - (double)total);
+	r->avg_output = r->avg_output * 0.9 + (double)out * 0.1;
+}
+
+/* Adds a row's token counts to the run's totals. */
+static void
+add_usage(struct run *r, json_t *usage)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(usage, k, v)
+		if (json_is_integer(v))
+			json_object_set_new(r->tokens, k, json_integer(
+			    json_integer_value(json_object_get(r->tokens, k)) +
+			    json_integer_value(v)));
+}
+
 static void
 record_ok(struct run *r, struct task *t, json_t *result, int64_t latency,
     int64_t now)
@@ -279,6 +331,8 @@ record_ok(struct run *r, struct task *t, json_t *result, int64_t latency,
 	json_object_foreach(result, k, v)
 		if (strcmp(k, "ok") != 0 && strcmp(k, "data") != 0)
 			json_object_set(rec, k, v);
+	add_usage(r, json_object_get(result, "usage"));
+	on_success(r, t, json_object_get(result, "usage"));
 	record(r, t->row, rec, true, now);
 	json_decref(rec);
 }
@@ -327,10 +381,50 @@ stops_run(struct run *r, const char *kind, const char *message)
 	return false;
 }
 
-/* A 429: every worker waits, not only the one that was told. */
-static void
-rate_limited(struct run *r, int64_t retry_after, int64_t now)
+/* Kinds that say the API (not the row, not the worker) is failing. */
+static bool
+is_transient(const char *kind)
 {
+	return strcmp(kind, "http") == 0 || strcmp(kind, "network") == 0 ||
+	    strcmp(kind, "timeout") == 0;
+}
+
+/*
+ * A transient failure feeds the breaker.  While it is open the API is
+ * down, which is no fault of the row: the attempt is not charged, so an
+ * outage never turns rows into failures (past --max-outage the run stops
+ * and a rerun finds them undone).
+ */
+static void
+outage_failure(struct run *r, struct task *t, const char *kind, int64_t now)
+{
+	bool was_open = r->breaker.state == BREAKER_OPEN;
+
+	breaker_failure(&r->breaker, kind, now);
+	if (r->breaker.state != BREAKER_OPEN)
+		return;
+	if (!was_open)
+		log_warnx("the API is failing (%u %s errors in a row): pausing "
+		    "dispatch, probing with one row", r->breaker.failures, kind);
+	if (t->attempts > 0)
+		t->attempts--;
+}
+
+/*
+ * A 429: every worker waits, not only the one that was told, and fewer
+ * rows go in flight from now on (AIMD).
+ */
+static void
+rate_limited(struct run *r, struct task *t, int64_t retry_after, int64_t now)
+{
+	/* Waiting for quota is no fault of the row, up to a point. */
+	if (t->attempts > 0 && ++t->throttled <= THROTTLED_MAX)
+		t->attempts--;
+	if (aimd_throttled(&r->aimd, now)) {
+		pool_set_limit(r->pool, aimd_limit(&r->aimd));
+		log_info("rate limited: at most %u rows in flight",
+		    aimd_limit(&r->aimd));
+	}
 	int64_t until = now + (retry_after > 0 ? retry_after :
 	    r->o->backoff_base_ms);
 
@@ -356,7 +450,9 @@ attempt_failed(struct run *r, struct task *t, const char *kind,
 		return;
 	}
 	if (strcmp(kind, "rate_limited") == 0)
-		rate_limited(r, retry_after, now);
+		rate_limited(r, t, retry_after, now);
+	else if (pol == RETRY_YES && is_transient(kind))
+		outage_failure(r, t, kind, now);
 	if (t->attempts >= allowed) {
 		record_failed(r, t->row, t->attempts, kind, message, now);
 		task_free(t);
@@ -413,9 +509,11 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 		on_result(r, t, o, now);
 		break;
 	case POOL_ABANDONED:
+		r->breaker.probing = false;
 		task_free(t);
 		break;
 	case POOL_REQUEUED:
+		r->breaker.probing = false;
 		t->attempts--;
 		t->not_before = now;
 		retry_push(r, t);
@@ -492,24 +590,57 @@ read_row(struct run *r, int64_t now)
 	return NULL;
 }
 
-static enum pool_next
-cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
+/*
+ * The next task that is allowed to go: a due retry (while the retry budget
+ * lasts, or when nothing else is left), else the next row not done.  It
+ * stays in r->next until the rate limits let it go.
+ */
+static struct task *
+candidate(struct run *r, int64_t now)
 {
-	struct run *r = arg;
+	struct task *t = TAILQ_FIRST(&r->retryq);
+	bool last = r->input_eof && r->next == NULL;
+
+	if (t != NULL && t->not_before <= now &&
+	    (budget_take(&r->budget) || (last && r->inflight == 0))) {
+		TAILQ_REMOVE(&r->retryq, t, entry);
+		return t;
+	}
+	if (r->next == NULL)
+		r->next = read_row(r, now);
+	t = r->next;
+	r->next = NULL;
+	return t;
+}
+
+/* Estimated tokens of a request: the row and the prompt, 4 bytes a token. */
+static double
+estimate_tokens(const struct run *r, const struct task *t)
+{
+	return (double)(t->len + r->prompt_len) / 4.0 + r->avg_output;
+}
+
+/* 0 when the --rpm and --tpm buckets let t go now (and charges them). */
+static int64_t
+rate_wait(struct run *r, struct task *t, int64_t now)
+{
+	int64_t w;
+
+	if ((w = bucket_take(&r->rpm, 1, now)) > 0)
+		return w;
+	t->est_tokens = estimate_tokens(r, t);
+	if ((w = bucket_take(&r->tpm, t->est_tokens, now)) > 0) {
+		bucket_adjust(&r->rpm, 1);
+		return w;
+	}
+	return 0;
+}
+
+static enum pool_next
+no_task(struct run *r, int64_t *wake_at)
+{
 	struct task *t = TAILQ_FIRST(&r->retryq);
 
-	if (r->status != 0)
-		return POOL_WAIT;
-	if (now < r->pause_until) {
-		*wake_at = r->pause_until;
-		return POOL_WAIT;
-	}
-	if (t != NULL && t->not_before <= now) {
-		TAILQ_REMOVE(&r->retryq, t, entry);
-		return dispatch_task(r, t, pt);
-	}
-	if ((t = read_row(r, now)) != NULL)
-		return dispatch_task(r, t, pt);
 	if (r->status != 0)
 		return POOL_WAIT;
 	if (!r->input_eof) {
@@ -517,11 +648,38 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 		pool_kill(r->pool);
 		return POOL_WAIT;
 	}
-	if (TAILQ_EMPTY(&r->retryq) && r->inflight == 0)
+	if (t == NULL && r->inflight == 0)
 		return POOL_DONE;
-	t = TAILQ_FIRST(&r->retryq);
 	*wake_at = t != NULL ? t->not_before : -1;
 	return POOL_WAIT;
+}
+
+static enum pool_next
+cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
+{
+	struct run *r = arg;
+	struct task *t;
+	int64_t w;
+
+	if (r->status != 0)
+		return POOL_WAIT;
+	if (now < r->pause_until) {
+		*wake_at = r->pause_until;
+		return POOL_WAIT;
+	}
+	if (!breaker_allow(&r->breaker, now, wake_at))
+		return POOL_WAIT;
+	if ((t = candidate(r, now)) == NULL) {
+		r->breaker.probing = false;
+		return no_task(r, wake_at);
+	}
+	if ((w = rate_wait(r, t, now)) > 0) {
+		r->next = t;	/* the same task goes first next time */
+		r->breaker.probing = false;
+		*wake_at = now + w;
+		return POOL_WAIT;
+	}
+	return dispatch_task(r, t, pt);
 }
 
 static void
@@ -547,6 +705,13 @@ cb_tick(void *arg, int64_t now)
 		commit_or_stop(r, now);
 	if (now - r->last_title >= TITLE_EVERY_MS)
 		set_title(r, now);
+	if (breaker_expired(&r->breaker, now) && r->status == 0) {
+		run_fail(r, EX_TEMPFAIL, "the API has been failing for %lld s "
+		    "(%u %s errors in a row); rerun the same command later",
+		    (long long)(now - r->breaker.opened) / 1000,
+		    r->breaker.failures, r->breaker.kind);
+		pool_drain(r->pool);
+	}
 	if (r->pending > 0)
 		return r->last_commit + r->o->commit_ms;
 	return r->last_title + TITLE_EVERY_MS;
@@ -781,6 +946,9 @@ recover(struct run *r, const char *fingerprint)
 		r->nok = (uint64_t)json_integer_value(json_object_get(m, "ok"));
 		r->nfailed = (uint64_t)json_integer_value(json_object_get(m,
 		    "failed"));
+		if (json_is_object(json_object_get(m, "tokens")))
+			json_object_update(r->tokens, json_object_get(m,
+			    "tokens"));
 		json_decref(m);
 	}
 	r->j = journal_open(r->jpath, committed, visit_done, r, &bad);
@@ -830,6 +998,21 @@ check_processor(struct run *r)
 	return 0;
 }
 
+static void
+limits_init(struct run *r, int64_t now)
+{
+	const char *prompt = json_string_value(json_object_get(r->pcfg.settings,
+	    "prompt"));
+
+	/* Bursts of one second's worth: never a minute's quota at once. */
+	bucket_init(&r->rpm, r->o->rpm, r->o->rpm / 60.0, now);
+	bucket_init(&r->tpm, r->o->tpm, r->o->tpm / 60.0, now);
+	aimd_init(&r->aimd, r->o->workers, AIMD_COOLDOWN_MS);
+	budget_init(&r->budget, RETRY_BUDGET_BASE, RETRY_BUDGET_RATIO);
+	breaker_init(&r->breaker, BREAKER_THRESHOLD, r->o->max_outage_ms);
+	r->prompt_len = prompt != NULL ? strlen(prompt) : 0;
+}
+
 static int
 start(struct run *r)
 {
@@ -849,6 +1032,7 @@ start(struct run *r)
 		log_info("starting: input '%s', %u workers", r->o->input,
 		    r->o->workers);
 	r->last_commit = pool_now();
+	limits_init(r, r->last_commit);
 	/* The first checkpoint records the fingerprints before any work. */
 	return commit(r, r->last_commit);
 }
@@ -876,6 +1060,12 @@ log_resources(void)
 	    tv_sec(kids.ru_utime) + tv_sec(kids.ru_stime));
 }
 
+static long long
+tokens(struct run *r, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(r->tokens, k));
+}
+
 static void
 summary(struct run *r)
 {
@@ -892,6 +1082,11 @@ summary(struct run *r)
 	log_info("%llu rows: %llu ok, %llu failed",
 	    (unsigned long long)r->nrows, (unsigned long long)r->nok,
 	    (unsigned long long)r->nfailed);
+	if (json_object_size(r->tokens) > 0)
+		log_info("tokens: prompt %lld, output %lld, thoughts %lld, "
+		    "total %lld", tokens(r, "prompt_tokens"),
+		    tokens(r, "output_tokens"), tokens(r, "thoughts_tokens"),
+		    tokens(r, "total_tokens"));
 	if (r->nfailed > 0 && !r->o->quiet)
 		log_warnx("%llu of %llu rows failed%s; see '%s'",
 		    (unsigned long long)r->nfailed,
@@ -963,12 +1158,14 @@ run_release(struct run *r)
 		TAILQ_REMOVE(&r->retryq, t, entry);
 		task_free(t);
 	}
+	task_free(r->next);
 	pool_free(r->pool);
 	if (r->j != NULL)
 		journal_close(r->j);
 	if (r->in != NULL)
 		input_close(r->in);
 	json_decref(r->manifest);
+	json_decref(r->tokens);
 	bitset_release(&r->done);
 	if (r->pfh != NULL)
 		pidfile_remove(r->pfh);
@@ -984,6 +1181,7 @@ run_main(const struct run_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	TAILQ_INIT(&r.retryq);
+	r.tokens = json_object();
 	bitset_init(&r.done);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;

@@ -52,24 +52,63 @@ struct llm_outcome {
 	json_t			*usage;
 };
 
+/* Sets o to an empty, not-ok outcome: no text, no usage, retry_after -1. */
 void	llm_outcome_init(struct llm_outcome *o);
+/* Frees text and usage and sets o as llm_outcome_init() does. */
 void	llm_outcome_release(struct llm_outcome *o);
 
 /*
- * Parses a generateContent response.  Any field may be missing.  Always
- * fills o (ok or an error kind); returns 0, or -1 with ENOMEM.
+ * Parses a generateContent response: len bytes at body (not necessarily
+ * NUL-terminated; body may be NULL when len is 0).  Any field may be
+ * missing or of the wrong type.  o need not be initialised and is
+ * overwritten (release it first when reusing one).  Always fills o (ok or
+ * an error kind); returns 0, or -1 with ENOMEM (o then says kind "http",
+ * retry yes, and holds nothing to free).
+ *
+ * Beyond the table:
+ *  - an error envelope ({"error":{...}}) in a 2xx body is an error, with
+ *    error.code as its status;
+ *  - a 4xx with an ErrorInfo reason "API_KEY_..." is auth; a 429 whose
+ *    ErrorInfo metadata.quota_limit has PerDay is quota_exhausted;
+ *  - retry_after_ms comes from RetryInfo, else from "retry in 58.2s" /
+ *    "try again in 600ms" in the message, else -1;
+ *  - 3xx is http, no retry; other statuses outside 2xx-5xx, http, retry;
+ *  - a top-level array whose first element is an object is read as that
+ *    object (the OpenAI-compatible endpoint wraps its errors so);
+ *  - finishReason absent or FINISH_REASON_UNSPECIFIED counts as STOP, and
+ *    blockReason BLOCK_REASON_UNSPECIFIED as absent; a joined text that
+ *    is "" counts as no text.
+ *
+ * message is one line of valid UTF-8 (control characters and line breaks
+ * become spaces), cut at a character boundary with "..." when too long.
+ * It quotes only what the server said (status, message, finish and block
+ * reasons, a printable-ASCII excerpt of a non-JSON body) and never the
+ * request; anything shaped like a credential in that text (AIza..., sk-...,
+ * key=..., Bearer ...) becomes "[redacted]".
  */
 int	gemini_parse(long http_status, const char *body, size_t len,
 	    struct llm_outcome *o);
 
-/* The same for an OpenAI-compatible /chat/completions response. */
+/*
+ * The same for an OpenAI-compatible /chat/completions response:
+ * choices[0].message.content (a string, or an array of {"text":...}
+ * parts) with finish_reason "stop" or none is ok; "length", or no content,
+ * is truncated; "content_filter", a message.refusal or any other
+ * finish_reason is blocked.  Errors ({"error":{"message","type","code"}},
+ * or Gemini's envelope, bare or in an array): 401/403 auth; 429 with type
+ * or code "insufficient_quota" (or a PerDay quota) quota_exhausted, else
+ * rate_limited; a 4xx with code "content_filter" (Azure) blocked; the
+ * rest as for gemini_parse.  The Retry-After header is the caller's
+ * business; retry_after_ms only holds what the body says.
+ */
 int	openai_parse(long http_status, const char *body, size_t len,
 	    struct llm_outcome *o);
 
 /*
  * Parses a google.protobuf.Duration string as Gemini sends it ("58s",
  * "45.837906927s", "0.5s") into milliseconds, rounded up.  Returns -1 when
- * s is not such a string.
+ * s is not such a string (NULL, "", "5", "-1s", " 5s", ".5s", "5.s") or
+ * is too large for a long.
  */
 long	llm_parse_duration_ms(const char *s);
 

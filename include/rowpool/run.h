@@ -35,6 +35,9 @@ struct run_opts {
 	int64_t			 backoff_base_ms;
 	int64_t			 backoff_cap_ms;
 	size_t			 max_row_bytes;
+	double			 rpm;		/* requests per minute; 0: no limit */
+	double			 tpm;		/* tokens per minute; 0: no limit */
+	int64_t			 max_outage_ms;	/* breaker open this long: stop */
 	bool			 restart;
 	bool			 strict;
 	int			 verbose;	/* 0, 1, 2 */

@@ -59,3 +59,18 @@ start_emulator() {
 field() {
 	python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# emu_stat EXPR: evaluates a Python expression on the emulator's stats as s.
+emu_stat() {
+	python3 -c 'import json, sys, urllib.request
+s = json.load(urllib.request.urlopen(sys.argv[1] + "/_fake/stats"))
+print(eval(sys.argv[2]))' "$EMU" "$1"
+}
+
+# emu_config JSON: changes the emulator's settings at run time.
+emu_config() {
+	python3 -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_fake/config",
+    data=sys.argv[2].encode(), method="POST",
+    headers={"Content-Type": "application/json"})).read()' "$EMU" "$1"
+}

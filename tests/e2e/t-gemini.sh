@@ -50,7 +50,7 @@ check 5 failed truncated 2
 check 6 failed invalid_output 3
 check 7 failed invalid_output 3
 check 8 failed http 3
-check 9 ok - 2
+check 9 ok - 1	# a 429 is not charged to the row
 check 10 failed timeout 3
 check 11 failed network 3
 check 12 failed http 1

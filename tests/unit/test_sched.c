@@ -1,0 +1,150 @@
+/* Retry timing, token buckets, AIMD, retry budget, circuit breaker. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "rowpool/sched.h"
+
+Test(sched, retry_policies)
+{
+	static const struct {
+		const char		*kind;
+		enum retry_policy	 want;
+	} cases[] = {
+		{ "crash", RETRY_YES }, { "timeout", RETRY_YES },
+		{ "protocol", RETRY_YES }, { "network", RETRY_YES },
+		{ "http", RETRY_YES }, { "rate_limited", RETRY_YES },
+		{ "invalid_output", RETRY_YES }, { "truncated", RETRY_ONCE },
+		{ "input", RETRY_NO }, { "blocked", RETRY_NO },
+		{ "auth", RETRY_NO }, { "quota_exhausted", RETRY_NO },
+		{ "something new", RETRY_NO },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(sched_retry_policy(cases[i].kind), cases[i].want,
+		    "%s", cases[i].kind);
+	for (i = RETRY_NO; i <= RETRY_YES; i++)
+		cr_assert_eq(sched_retry_parse(sched_retry_name(i)), (int)i);
+	cr_assert_eq(sched_retry_parse("maybe"), -1);
+	cr_assert_eq(sched_retry_parse(NULL), -1);
+}
+
+Test(sched, backoff_full_jitter_within_bounds)
+{
+	unsigned attempt, i;
+	int64_t d, top;
+
+	for (attempt = 2; attempt < 12; attempt++) {
+		top = 500;
+		for (i = 2; i < attempt; i++)
+			top = top * 2 > 8000 ? 8000 : top * 2;
+		for (i = 0; i < 200; i++) {
+			d = sched_backoff_ms(attempt, 500, 8000, -1);
+			cr_assert(d >= 0 && d <= top, "attempt %u: %lld > %lld",
+			    attempt, (long long)d, (long long)top);
+		}
+	}
+	/* A server's retry delay is a floor. */
+	for (i = 0; i < 100; i++)
+		cr_assert_geq(sched_backoff_ms(2, 500, 8000, 45838), 45838);
+}
+
+Test(sched, bucket_spaces_requests_at_the_rate)
+{
+	struct bucket b;
+	int64_t now = 1000, w;
+	int sent = 0;
+
+	bucket_init(&b, 60, 1, now);	/* one a second */
+	while (now < 1000 + 60000) {
+		w = bucket_take(&b, 1, now);
+		if (w == 0)
+			sent++;
+		else
+			now += w;
+	}
+	cr_assert(sent >= 60 && sent <= 61, "sent %d in a minute", sent);
+}
+
+Test(sched, bucket_unlimited_and_big_costs)
+{
+	struct bucket b;
+
+	bucket_init(&b, 0, 1, 0);
+	cr_assert_eq(bucket_take(&b, 1e9, 0), 0);
+	bucket_init(&b, 1000, 100, 0);
+	cr_assert_eq(bucket_take(&b, 500, 0), 0, "over the burst: let through");
+	cr_assert_gt(bucket_take(&b, 1, 0), 0, "then in debt");
+	bucket_adjust(&b, 1000);
+	cr_assert_eq(bucket_take(&b, 1, 0), 0, "adjust gives tokens back");
+}
+
+Test(sched, aimd_halves_once_per_burst_and_grows_back)
+{
+	struct aimd a;
+	int i;
+
+	aimd_init(&a, 50, 2000);
+	cr_assert_eq(aimd_limit(&a), 50);
+	cr_assert(aimd_throttled(&a, 10000));
+	cr_assert_eq(aimd_limit(&a), 25);
+	cr_assert(!aimd_throttled(&a, 10500), "same burst");
+	cr_assert_eq(aimd_limit(&a), 25);
+	for (i = 0; i < 10; i++)
+		aimd_throttled(&a, 20000 + i * 3000);
+	cr_assert_eq(aimd_limit(&a), 1, "never below 1");
+	aimd_success(&a);
+	cr_assert_eq(aimd_limit(&a), 2, "additive increase");
+	for (i = 0; i < 3; i++)
+		aimd_success(&a);
+	cr_assert_eq(aimd_limit(&a), 3, "about one per limit successes");
+	for (i = 0; i < 100000; i++)
+		aimd_success(&a);
+	cr_assert_eq(aimd_limit(&a), 50, "capped at the workers");
+}
+
+Test(sched, retry_budget_bounds_retries)
+{
+	struct retry_budget b;
+	int retries = 0, i;
+
+	budget_init(&b, 10, 0.2);
+	for (i = 0; i < 100; i++)
+		retries += budget_take(&b);
+	cr_assert_eq(retries, 10, "the initial tokens");
+	for (i = 0; i < 50; i++)
+		budget_success(&b);
+	retries = 0;
+	for (i = 0; i < 100; i++)
+		retries += budget_take(&b);
+	cr_assert_eq(retries, 10, "one retry per five successes");
+}
+
+Test(sched, breaker_opens_probes_and_closes)
+{
+	struct breaker b;
+	int64_t wake = 0;
+	unsigned i;
+
+	breaker_init(&b, 5, 15 * 60 * 1000);
+	for (i = 0; i < 4; i++)
+		breaker_failure(&b, "http", 1000);
+	breaker_failure(&b, "network", 1000);
+	cr_assert_eq(b.state, BREAKER_CLOSED, "kinds differ: no streak");
+	for (i = 0; i < 5; i++)
+		breaker_failure(&b, "http", 2000);
+	cr_assert_eq(b.state, BREAKER_OPEN);
+	cr_assert(!breaker_allow(&b, 2100, &wake));
+	cr_assert_eq(wake, 3000);
+	cr_assert(breaker_allow(&b, 3000, &wake), "the probe");
+	cr_assert(!breaker_allow(&b, 3001, &wake), "one probe at a time");
+	breaker_failure(&b, "http", 3500);
+	cr_assert(!breaker_allow(&b, 4000, &wake));
+	cr_assert_eq(wake, 5500, "probe interval doubles");
+	cr_assert(!breaker_expired(&b, 2000 + 15 * 60 * 1000 - 1));
+	cr_assert(breaker_expired(&b, 2000 + 15 * 60 * 1000));
+	cr_assert(breaker_allow(&b, 5500, &wake));
+	breaker_success(&b);
+	cr_assert_eq(b.state, BREAKER_CLOSED);
+	cr_assert(breaker_allow(&b, 5600, &wake));
+}

@@ -47,7 +47,7 @@
 #define RETRY_BUDGET_RATIO	0.2	/* then one per five successes */
 #define BREAKER_THRESHOLD	10	/* failures in a row: an outage */
 #define THROTTLED_MAX		50	/* 429s a row may take uncharged */
-#define QUOTA_PACE		0.97	/* of a quota the API names */
+#define QUOTA_PACE		0.98	/* of a request quota, --rpm or named */
 
 /* A row in flight or waiting to be retried. */
 struct task {
@@ -478,9 +478,9 @@ learn_quota(struct run *r, json_int_t quota, int64_t now)
 	double rate = (double)quota * QUOTA_PACE;
 
 	if (quota <= 0 || r->o->rpm > 0 ||
-	    (r->rpm.per_ms > 0 && rate >= r->rpm.per_ms * 60000.0))
+	    (r->rpm.per_ms > 0 && rate >= r->rpm.per_ms * 60000.0 - 0.5))
 		return;
-	bucket_set_rate(&r->rpm, rate, rate / 60.0, now);
+	bucket_set_rate(&r->rpm, rate, 1, now);
 	log_info("the API's quota is %lld requests a minute: pacing at %.0f",
 	    (long long)quota, rate);
 }
@@ -1027,8 +1027,13 @@ limits_init(struct run *r, int64_t now)
 	const char *prompt = json_string_value(json_object_get(r->pcfg.settings,
 	    "prompt"));
 
-	/* Bursts of one second's worth: never a minute's quota at once. */
-	bucket_init(&r->rpm, r->o->rpm, r->o->rpm / 60.0, now);
+	/*
+	 * Requests go evenly spaced, just under the limit: a server's
+	 * sliding window then never sees more than its quota, whatever the
+	 * phase between its clock and ours.  Tokens may come in bursts of a
+	 * second's worth (a row's tokens are an estimate anyway).
+	 */
+	bucket_init(&r->rpm, r->o->rpm * QUOTA_PACE, 1, now);
 	bucket_init(&r->tpm, r->o->tpm, r->o->tpm / 60.0, now);
 	aimd_init(&r->aimd, r->o->workers, AIMD_COOLDOWN_MS);
 	budget_init(&r->budget, RETRY_BUDGET_BASE, RETRY_BUDGET_RATIO);

@@ -64,6 +64,10 @@ line=$(sed -n 1p "$T/out.jsonl")
 [ "$(field "$line" 'r["model_version"]')" = "gemini-2.5-flash" ] || fail "model_version: $line"
 [ "$(field "$line" 'r["usage"]["prompt_tokens"] > 0')" = True ] || fail "usage: $line"
 [ "$(field "$line" 'r["latency_ms"] >= 0')" = True ] || fail "latency: $line"
+# Keep-alive: each worker reuses its connection (new ones only after the
+# hang, drop and html faults and worker restarts).
+[ "$(emu_stat 's["connections_total"] * 2 < s["requests_total"]')" = True ] || \
+    fail "connections: $(emu_stat 's["connections_total"], s["requests_total"]')"
 # The key is nowhere on disk.
 grep -rq "test-key" "$T/out.jsonl" "$T/out.jsonl.state" && fail "key written to disk"
 exit 0

@@ -493,9 +493,15 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 	const char *kind, *msg;
 	json_int_t after;
 
-	if (json_is_true(json_object_get(res, "ok"))) {
+	if (json_is_true(json_object_get(res, "ok")) &&
+	    json_object_get(res, "data") != NULL) {
 		record_ok(r, t, res, o->latency_ms, now);
 		task_free(t);
+		return;
+	}
+	if (json_is_true(json_object_get(res, "ok"))) {
+		attempt_failed(r, t, "protocol", "worker result has no data",
+		    -1, -1, now);
 		return;
 	}
 	kind = json_string_value(json_object_get(res, "kind"));

@@ -217,9 +217,14 @@ Test(pool, workers_that_cannot_start_stop_the_run, .timeout = 30)
 	struct harness h;
 	unsigned i;
 
+	int64_t t0;
+
 	memset(&h, 0, sizeof(h));
 	h.fault = F_NOSTART;
+	t0 = pool_now();
 	cr_assert_eq(run_harness(&h, 2, 0), POOL_NOSTART);
+	/* Three starts per slot, at most one a second: not a spin. */
+	cr_assert_geq(pool_now() - t0, 1900, "restarted faster than 1/s");
 	for (i = 0; i < NROWS; i++)
 		cr_assert_eq(h.outcomes[i], 0);
 }

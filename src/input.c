@@ -24,6 +24,7 @@
 
 #include "rowpool/csv.h"
 #include "rowpool/input.h"
+#include "rowpool/utf8.h"
 #include "rowpool/io.h"
 #include "rowpool/jsonl.h"
 
@@ -54,7 +55,6 @@ enum field_problem {
 	FIELD_UTF8
 };
 
-static size_t	utf8_seq(const unsigned char *, size_t);
 static void	input_vmsg(char *, size_t, const char *, unsigned long,
 		    const char *, va_list)
 		    __attribute__((format(printf, 5, 0)));
@@ -63,29 +63,6 @@ static void	input_msg(char *, size_t, const char *, unsigned long,
 static enum input_status input_fail(struct input *, struct input_row *,
 		    enum input_status, unsigned long, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
-
-/*
- * Messages may quote input (a column name, jansson's "near '...'", the
- * path): control bytes and invalid UTF-8 become '?', so that a message is
- * always one line of valid UTF-8 that can go into a log or a JSON string.
- */
-static void
-msg_clean(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	size_t k;
-
-	while (*p != '\0') {
-		if (*p < 0x20 || *p == 0x7f)
-			*p++ = '?';
-		else if (*p < 0x80)
-			p++;
-		else if ((k = utf8_seq(p, strnlen((char *)p, 4))) > 0)
-			p += k;
-		else
-			*p++ = '?';
-	}
-}
 
 /* Messages: "FILE:LINE: problem", or "FILE: problem" for line 0. */
 static void
@@ -109,7 +86,7 @@ input_vmsg(char *buf, size_t len, const char *path, unsigned long line,
 	if (len > 4)
 		memcpy(buf + len - 4, "...", 4);
 done:
-	msg_clean(buf);
+	utf8_clean(buf);
 }
 
 static void
@@ -159,30 +136,6 @@ input_format_from_path(const char *path)
 	if (strcasecmp(dot, ".jsonl") == 0 || strcasecmp(dot, ".ndjson") == 0)
 		return INPUT_JSONL;
 	return 0;
-}
-
-/*
- * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
- * U+10FFFF.  Returns the length of the sequence at p, or 0.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t k, i;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if (n < k)
-		return 0;
-	for (i = 1; i < k; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return k;
 }
 
 static enum field_problem
@@ -627,6 +580,20 @@ header_read(struct input *in, struct input_row *row)
 	return header_dups(in, row, rec.line);
 }
 
+/* Skips a UTF-8 BOM at the start of fd, as the CSV reader does. */
+static int
+skip_bom(int fd)
+{
+	unsigned char b[3];
+	ssize_t n;
+
+	if ((n = pread(fd, b, sizeof(b), 0)) == -1)
+		return -1;
+	if (n == 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+		return lseek(fd, 3, SEEK_SET) == -1 ? -1 : 0;
+	return 0;
+}
+
 static enum input_status
 input_start(struct input *in, struct input_row *row)
 {
@@ -638,7 +605,8 @@ input_start(struct input *in, struct input_row *row)
 	if ((in->fd = open(in->path, O_RDONLY | O_CLOEXEC)) == -1)
 		return input_ioerr(in, row, "open");
 	if (in->fmt == INPUT_JSONL) {
-		if ((in->jsonl = jsonl_new(in->fd, in->max)) == NULL)
+		if (skip_bom(in->fd) == -1 ||
+		    (in->jsonl = jsonl_new(in->fd, in->max)) == NULL)
 			return input_ioerr(in, row, "open");
 		return INPUT_ROW;
 	}

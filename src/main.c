@@ -334,6 +334,21 @@ read_text(const char *what, const char *path, struct stat *st)
 	return buf;
 }
 
+/* A key goes into a request header: no control byte may ride along. */
+static char *
+key_checked(char *key, const char *from)
+{
+	const unsigned char *p;
+
+	if (key == NULL)
+		config_error("the API key from %s: out of memory", from);
+	for (p = (const unsigned char *)key; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			config_error("the API key from %s holds a control "
+			    "character", from);
+	return key;
+}
+
 /*
  * The key: --api-key-file (only its owner may read it), or the
  * environment.  It goes to the workers in memory only.
@@ -356,13 +371,13 @@ api_key(const struct llm_opts *l, bool gemini)
 		while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' ||
 		    key[n - 1] == ' '))
 			key[--n] = '\0';
-		return key;
+		return key_checked(key, "--api-key-file");
 	}
 	env = gemini ? getenv("GEMINI_API_KEY") : getenv("OPENAI_API_KEY");
 	if (gemini && (env == NULL || *env == '\0'))
 		env = getenv("GOOGLE_API_KEY");
 	if (env != NULL && *env != '\0')
-		return strdup(env);
+		return key_checked(strdup(env), "the environment");
 	if (gemini)
 		config_error("no API key: set GEMINI_API_KEY (or "
 		    "GOOGLE_API_KEY), or use --api-key-file FILE");

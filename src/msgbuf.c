@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rowpool/msgbuf.h"
+#include "rowpool/utf8.h"
 
 void
 msgbuf_init(struct msgbuf *b, char *p, size_t cap)
@@ -54,13 +55,10 @@ msgbuf_room(const struct msgbuf *b)
 void
 msgbuf_finish(struct msgbuf *b)
 {
-	unsigned char *q;
-
 	if (b->cap == 0)
 		return;
 	if (b->cut && b->cap > 4)
 		memcpy(b->p + b->cap - 4, "...", 4);
-	for (q = (unsigned char *)b->p; *q != '\0'; q++)
-		if (*q < 0x20 || *q == 0x7f)
-			*q = '?';
+	/* The cut may split a character: its bytes become '?'. */
+	utf8_clean(b->p);
 }

@@ -8,6 +8,7 @@
 
 #include "rowpool/processor.h"
 #include "rowpool/sched.h"
+#include "rowpool/utf8.h"
 
 extern const struct processor proc_echo;
 extern const struct processor proc_gemini;
@@ -71,6 +72,8 @@ proc_result_error(struct proc_result *res, const char *kind,
 	va_start(ap, fmt);
 	vsnprintf(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
+	/* Truncation or a server's bytes may break UTF-8: JSON needs it. */
+	utf8_clean(res->message);
 }
 
 char *

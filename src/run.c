@@ -27,6 +27,7 @@
 #include <bsd/libutil.h>
 
 #include "rowpool/bitset.h"
+#include "rowpool/frame.h"
 #include "rowpool/input.h"
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
@@ -48,6 +49,8 @@
 #define BREAKER_THRESHOLD	10	/* failures in a row: an outage */
 #define THROTTLED_MAX		50	/* 429s a row may take uncharged */
 #define QUOTA_PACE		0.98	/* of a request quota, --rpm or named */
+/* The largest row sent: half a frame, so that its result fits in one. */
+#define TASK_MAX		(FRAME_MAX_DEFAULT / 2)
 
 /* A row in flight or waiting to be retried. */
 struct task {
@@ -100,6 +103,8 @@ struct run {
 	const struct processor	*proc;
 	struct proc_config	 pcfg;
 	struct kind_count	 kinds[KINDS_MAX];	/* this session's failures */
+	uint64_t		 dup_off;	/* recovery: 1 + a repeat's offset */
+	int			 visit_errno;	/* recovery: ENOMEM */
 };
 
 void
@@ -568,6 +573,18 @@ dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 	return POOL_TASK;
 }
 
+/*
+ * A row within --max-row-bytes can still be too big to send: escaping
+ * can make its JSON six times its size.  It is a bad row, not a crash.
+ */
+static void
+too_big(struct run *r, struct input_row *row)
+{
+	snprintf(row->error, sizeof(row->error), "%s:%lu: row is %zu bytes "
+	    "as JSON, more than the %u a worker takes", r->o->input, row->line,
+	    row->len, (unsigned)TASK_MAX);
+}
+
 /* A bad input row: final at once, or the end of the run with --strict. */
 static bool
 input_bad(struct run *r, const struct input_row *row, int64_t now)
@@ -608,7 +625,9 @@ read_row(struct run *r, int64_t now)
 		r->nrows = row.index + 1;
 		if (!want)
 			continue;
-		if (st == INPUT_BAD) {
+		if (st == INPUT_ROW && row.len > TASK_MAX)
+			too_big(r, &row);
+		if (st == INPUT_BAD || row.len > TASK_MAX) {
 			if (!input_bad(r, &row, now))
 				break;
 			continue;
@@ -817,7 +836,14 @@ open_state(struct run *r)
 	    path_join(r->jpath, sizeof(r->jpath), r->state, "journal") == -1)
 		return run_fail(r, EX_CANTCREAT, "state '%s': %s", r->state,
 		    strerror(ENAMETOOLONG)), -1;
-	if (mkdir(r->state, 0700) == -1 && errno != EEXIST)
+	if (mkdir(r->state, 0700) == 0) {
+		/* The new directory's entry must outlive a power cut too. */
+		if (path_dirname(path, sizeof(path), r->state) == -1 ||
+		    fsync_dir(path) == -1)
+			return run_fail(r, EX_CANTCREAT, "state '%s': fsync "
+			    "of its directory: %s", r->state,
+			    strerror(errno)), -1;
+	} else if (errno != EEXIST)
 		return run_fail(r, EX_CANTCREAT, "state '%s': mkdir: %s",
 		    r->state, strerror(errno)), -1;
 	path_join(path, sizeof(path), r->state, "lock");
@@ -930,10 +956,14 @@ visit_done(uint64_t row, const char *payload, uint32_t len, uint64_t off,
 	struct run *r = arg;
 
 	if (bitset_test(&r->done, row)) {
-		errno = EBADMSG;
+		r->dup_off = off + 1;	/* 0 means none */
 		return 1;
 	}
-	return bitset_set(&r->done, row);
+	if (bitset_set(&r->done, row) == -1) {
+		r->visit_errno = errno;
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -942,8 +972,10 @@ unlink_state(struct run *r)
 	char path[PATH_MAX];
 
 	path_join(path, sizeof(path), r->state, MANIFEST_NAME);
+	/* The manifest goes first: a journal without one counts for nothing. */
 	if ((unlink(path) == -1 && errno != ENOENT) ||
-	    (unlink(r->jpath) == -1 && errno != ENOENT))
+	    (unlink(r->jpath) == -1 && errno != ENOENT) ||
+	    fsync_dir(r->state) == -1)
 		return run_fail(r, EX_CANTCREAT, "state '%s': --restart: %s",
 		    r->state, strerror(errno)), -1;
 	return 0;
@@ -981,8 +1013,15 @@ recover(struct run *r, const char *fingerprint)
 		json_decref(m);
 	}
 	r->j = journal_open(r->jpath, committed, visit_done, r, &bad);
-	if (r->j == NULL && (errno == EBADMSG || errno == ENODATA ||
-	    errno == ECANCELED))
+	if (r->j == NULL && r->visit_errno != 0)
+		return run_fail(r, EX_OSERR, "journal '%s': %s", r->jpath,
+		    strerror(r->visit_errno)), -1;
+	if (r->j == NULL && r->dup_off != 0)
+		return run_fail(r, EX_DATAERR, "journal '%s': record at offset "
+		    "%llu repeats a row; refusing to resume (rerun with "
+		    "--restart to start over)", r->jpath,
+		    (unsigned long long)(r->dup_off - 1)), -1;
+	if (r->j == NULL && (errno == EBADMSG || errno == ENODATA))
 		return run_fail(r, EX_DATAERR, "journal '%s': damaged record "
 		    "at offset %llu; refusing to resume (rerun with --restart "
 		    "to start over)", r->jpath, (unsigned long long)bad), -1;

@@ -69,6 +69,9 @@ test_delay(void)
 		;
 }
 
+#define ENCODE_FAILED	"{\"ok\":false,\"kind\":\"internal\",\"message\":" \
+	"\"the result could not be encoded as JSON\",\"retry_after_ms\":-1}"
+
 static void
 title_row(uint64_t row)
 {
@@ -95,8 +98,9 @@ answer(int fd, const struct processor *proc, void *state,
 	json_decref(row);
 	out = proc_result_encode(&res, &len);
 	proc_result_release(&res);
-	if (out == NULL)
-		return -1;
+	if (out == NULL)	/* the row, not the worker, is at fault */
+		return frame_send(fd, FRAME_RESULT, f->id, ENCODE_FAILED,
+		    sizeof(ENCODE_FAILED) - 1);
 	rc = frame_send(fd, FRAME_RESULT, f->id, out, len);
 	free(out);
 	return rc;

@@ -27,6 +27,9 @@ run --restart -o "$T/q.jsonl" "$T/in.csv" || fail "rerun exit $?"
 [ "$(wc -l <"$T/q.jsonl")" -eq 30 ] || fail "rerun lines"
 
 # Configuration errors: exit 78 before any request.
+GEMINI_API_KEY="$(printf 'test-key\r\nX-Injected: 1')" run -o "$T/c.jsonl" "$T/in.csv" 2>"$T/err"
+[ $? -eq 78 ] || fail "a key with CR LF was accepted"
+grep -q "holds a control character" "$T/err" || fail "control key message: $(cat "$T/err")"
 unset GEMINI_API_KEY GOOGLE_API_KEY
 expect_exit 78 run -o "$T/c.jsonl" "$T/in.csv" 2>"$T/err"
 grep -q "no API key" "$T/err" || fail "no key message"

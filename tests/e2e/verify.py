@@ -11,7 +11,7 @@ import sys
 
 def rows(path):
     if path.endswith(".jsonl"):
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             return [json.loads(line) for line in f if line.strip()]
     with open(path, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "rowpool/frame.h"
+#include "rowpool/journal.h"
+#include "rowpool/manifest.h"
 #include "rowpool/run.h"
 
 static char dir[64];
@@ -185,4 +187,30 @@ Test(run, auth_stops_the_run_and_leaves_the_row_undone, .init = setup,
 	cr_assert_str_eq(json_string_value(json_object_get(r, "status")),
 	    "ok");
 	json_decref(r);
+}
+
+/* A committed journal that holds a row twice is refused, naming where. */
+Test(run, journal_with_a_repeated_row_is_refused, .init = setup,
+    .fini = teardown, .timeout = 30)
+{
+	char state[128], jpath[160];
+	struct journal *j;
+	json_t *m;
+	uint64_t len;
+
+	cr_assert_eq(run_with(all_ok), 0);
+	snprintf(state, sizeof(state), "%s/out.jsonl.state", dir);
+	snprintf(jpath, sizeof(jpath), "%s/journal", state);
+	cr_assert_not_null(m = manifest_load(state, NULL, 0));
+	len = (uint64_t)json_integer_value(json_object_get(m,
+	    "journal_length"));
+	cr_assert_not_null(j = journal_open(jpath, len, NULL, NULL, NULL));
+	cr_assert_eq(journal_append(j, 0, "{\"row\":0}", 9), 0);
+	cr_assert_eq(journal_sync(j, NULL), 0);
+	json_object_set_new(m, "journal_length",
+	    json_integer((json_int_t)journal_length(j)));
+	journal_close(j);
+	cr_assert_eq(manifest_commit(state, m, NULL), 0);
+	json_decref(m);
+	cr_assert_eq(run_with(all_ok), 65);
 }

@@ -2,7 +2,10 @@
 # every row exactly once, identical to an uninterrupted run.
 . "$(dirname "$0")/lib.sh"
 KILLS=${ROWPOOL_KILLS:-20}
-gen_csv 30000 "$T/in.csv"
+# Enough rows that the run outlasts the kills (a killed run gets through
+# a few hundred rows).
+ROWS=$((KILLS * 1500 > 30000 ? KILLS * 1500 : 30000))
+gen_csv "$ROWS" "$T/in.csv"
 "$ROWPOOL" run --processor echo -j 4 -o "$T/ref.jsonl" "$T/in.csv" || fail "reference run"
 # Row timing differs between runs; compare without latency_ms.
 strip() { sed 's/,"latency_ms":[0-9]*//' "$1"; }

@@ -200,18 +200,6 @@ pool_inflight(const struct pool *p)
 	return p->inflight;
 }
 
-unsigned
-pool_alive(const struct pool *p)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < p->o.nworkers; i++)
-		if (p->slots[i].state == SLOT_IDLE ||
-		    p->slots[i].state == SLOT_BUSY)
-			n++;
-	return n;
-}
-
 /* ---- outcomes ---- */
 
 static int64_t

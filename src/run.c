@@ -111,7 +111,6 @@ void
 run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->format = 0;
 	o->processor = "gemini";
 	o->workers = 10;
 	o->batch = 10;
@@ -257,12 +256,20 @@ count_kind(struct run *r, const char *kind)
 	r->kinds[i].n++;
 }
 
-/* Appends a final record to the journal and marks the row done. */
+/*
+ * Appends a final record to the journal and marks the row done.  rec is
+ * NULL when building it ran out of memory.
+ */
 static void
 record(struct run *r, uint64_t row, json_t *rec, bool ok, int64_t now)
 {
 	char *text;
 
+	if (rec == NULL) {
+		run_fail(r, EX_SOFTWARE, "out of memory");
+		pool_kill(r->pool);
+		return;
+	}
 	if (bitset_test(&r->done, row))
 		abort();	/* a row finalized twice: a bug, never a result */
 	text = json_dumps(rec, JSON_COMPACT);
@@ -329,11 +336,6 @@ record_ok(struct run *r, struct task *t, json_t *result, int64_t latency,
 	rec = json_pack("{s:I, s:s, s:i, s:O, s:I}", "row", (json_int_t)t->row,
 	    "status", "ok", "attempts", (int)t->attempts, "data",
 	    json_object_get(result, "data"), "latency_ms", (json_int_t)latency);
-	if (rec == NULL) {
-		run_fail(r, EX_SOFTWARE, "out of memory");
-		pool_kill(r->pool);
-		return;
-	}
 	json_object_foreach(result, k, v)
 		if (strcmp(k, "ok") != 0 && strcmp(k, "data") != 0)
 			json_object_set(rec, k, v);
@@ -352,11 +354,6 @@ record_failed(struct run *r, uint64_t row, unsigned attempts,
 	rec = json_pack("{s:I, s:s, s:i, s:{s:s, s:s}}", "row",
 	    (json_int_t)row, "status", "failed", "attempts", (int)attempts,
 	    "error", "kind", kind, "message", message);
-	if (rec == NULL) {
-		run_fail(r, EX_SOFTWARE, "out of memory");
-		pool_kill(r->pool);
-		return;
-	}
 	count_kind(r, kind);
 	log_info("row %llu failed after %u attempts: %s: %s",
 	    (unsigned long long)row, attempts, kind, message);

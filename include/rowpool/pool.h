@@ -117,7 +117,6 @@ void		pool_kill(struct pool *p);
 /* Busy workers never exceed limit (at least 1; default nworkers). */
 void		pool_set_limit(struct pool *p, unsigned limit);
 unsigned	pool_inflight(const struct pool *p);
-unsigned	pool_alive(const struct pool *p);
 
 /* Monotonic clock in milliseconds. */
 int64_t		pool_now(void);

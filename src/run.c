@@ -62,6 +62,8 @@ struct task {
 	size_t			 len;
 	double			 est_tokens;	/* charged to --tpm */
 	unsigned		 throttled;	/* 429s, not charged as attempts */
+	unsigned		 failures;	/* failed attempts, charged or not */
+	bool			 probe;		/* sent as the breaker's probe */
 };
 TAILQ_HEAD(taskq, task);
 
@@ -397,19 +399,31 @@ is_transient(const char *kind)
  * down, which is no fault of the row: the attempt is not charged, so an
  * outage never turns rows into failures (past --max-outage the run stops
  * and a rerun finds them undone).
+ *
+ * But a row that breaks the API on its own (it hangs it, or draws an HTML
+ * error page) must not hold the run hostage as the eternal probe.  So the
+ * probe is a fresh row whenever one is left, and only a fresh row's
+ * failed probe is free and doubles the wait for the next probe.  A probe
+ * made with a row that had failed before is charged like any attempt and
+ * does not lengthen the wait: when the only rows left are ones that keep
+ * failing, they use up their attempts and end failed, and the run ends.
  */
 static void
 outage_failure(struct run *r, struct task *t, const char *kind, int64_t now)
 {
 	bool was_open = r->breaker.state == BREAKER_OPEN;
+	bool suspect = t->probe && t->failures > 1;
 
-	breaker_failure(&r->breaker, kind, now);
+	breaker_failure(&r->breaker, kind, t->probe && !suspect, now);
 	if (r->breaker.state != BREAKER_OPEN)
 		return;
 	if (!was_open)
 		log_warnx("the API is failing (%u %s errors in a row): pausing "
 		    "dispatch, probing with one row", r->breaker.failures, kind);
-	if (t->attempts > 0)
+	if (suspect)
+		log_info("row %llu failed again as the probe: attempt charged",
+		    (unsigned long long)t->row);
+	else if (t->attempts > 0)
 		t->attempts--;
 }
 
@@ -447,6 +461,8 @@ attempt_failed(struct run *r, struct task *t, const char *kind,
 	    sched_retry_policy(kind);
 	unsigned allowed = pol == RETRY_YES ? r->o->retries + 1 :
 	    pol == RETRY_ONCE ? 2 : 1;
+
+	t->failures++;
 
 	if (stops_run(r, kind, message)) {
 		task_free(t);
@@ -562,6 +578,7 @@ static enum pool_next
 dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 {
 	t->attempts++;
+	t->probe = r->breaker.state == BREAKER_OPEN;
 	r->inflight++;
 	pt->row = t->row;
 	pt->payload = t->payload;
@@ -637,7 +654,8 @@ read_row(struct run *r, int64_t now)
 /*
  * The next task that is allowed to go: one the rate limits held back
  * (r->next) first, then a due retry (while the retry budget lasts, or
- * when nothing else is left), else the next row not done.
+ * when nothing else is left), else the next row not done; while the
+ * breaker is open, the next row not done before any retry.
  */
 static struct task *
 candidate(struct run *r, int64_t now)
@@ -648,6 +666,10 @@ candidate(struct run *r, int64_t now)
 		r->next = NULL;
 		return t;
 	}
+	/* A probe is best made with a row that never failed. */
+	if (r->breaker.state == BREAKER_OPEN && !r->input_eof &&
+	    (t = read_row(r, now)) != NULL)
+		return t;
 	t = TAILQ_FIRST(&r->retryq);
 	if (t != NULL && t->not_before <= now &&
 	    (budget_take(&r->budget) || (r->input_eof && r->inflight == 0))) {

@@ -205,7 +205,7 @@ breaker_init(struct breaker *b, unsigned threshold, int64_t max_outage_ms)
 }
 
 void
-breaker_failure(struct breaker *b, const char *kind, int64_t now)
+breaker_failure(struct breaker *b, const char *kind, bool grow, int64_t now)
 {
 	if (strcmp(b->kind, kind) != 0)
 		b->failures = 0;
@@ -213,8 +213,9 @@ breaker_failure(struct breaker *b, const char *kind, int64_t now)
 	b->failures++;
 	b->probing = false;
 	if (b->state == BREAKER_OPEN) {
-		b->probe_ms = b->probe_ms * 2 > PROBE_MAX_MS ? PROBE_MAX_MS :
-		    b->probe_ms * 2;
+		if (grow)
+			b->probe_ms = b->probe_ms * 2 > PROBE_MAX_MS ?
+			    PROBE_MAX_MS : b->probe_ms * 2;
 		b->next_probe = now + b->probe_ms;
 	} else if (b->failures >= b->threshold) {
 		b->state = BREAKER_OPEN;

@@ -118,8 +118,12 @@ struct breaker {
 
 void	breaker_init(struct breaker *b, unsigned threshold,
 	    int64_t max_outage_ms);
-/* An attempt failed transiently (kind: http, network, timeout...). */
-void	breaker_failure(struct breaker *b, const char *kind, int64_t now);
+/*
+ * An attempt failed transiently (kind: http, network, timeout...).  While
+ * open, the next probe comes probe_ms later, doubled first when grow.
+ */
+void	breaker_failure(struct breaker *b, const char *kind, bool grow,
+	    int64_t now);
 void	breaker_success(struct breaker *b);
 /*
  * May a row be dispatched now?  When open: true once per probe interval

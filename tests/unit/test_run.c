@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rowpool/frame.h"
@@ -61,8 +62,11 @@ fake_worker(int fd, void *arg)
 	return 0;
 }
 
+/* Tunes the options of one run; may be NULL. */
+typedef void tweak_fn(struct run_opts *);
+
 static int
-run_with(const char *(*answer)(uint64_t))
+run_tweaked(const char *(*answer)(uint64_t), tweak_fn *tweak)
 {
 	static char in[128], out[128];
 	struct run_opts o;
@@ -82,9 +86,32 @@ run_with(const char *(*answer)(uint64_t))
 	o.settings = json_pack("{s:s}", "processor", "echo");
 	o.worker_main = fake_worker;
 	o.worker_arg = (void *)answer;
+	if (tweak != NULL)
+		tweak(&o);
 	rc = run_main(&o);
 	json_decref(o.settings);
 	return rc;
+}
+
+static int
+run_with(const char *(*answer)(uint64_t))
+{
+	return run_tweaked(answer, NULL);
+}
+
+/* The committed manifest's integer field k. */
+static json_int_t
+committed(const char *k)
+{
+	char state[128];
+	json_int_t v;
+	json_t *m;
+
+	snprintf(state, sizeof(state), "%s/out.jsonl.state", dir);
+	cr_assert_not_null(m = manifest_load(state, NULL, 0));
+	v = json_integer_value(json_object_get(m, k));
+	json_decref(m);
+	return v;
 }
 
 /* Line row+1 of the output, parsed. */
@@ -213,4 +240,111 @@ Test(run, journal_with_a_repeated_row_is_refused, .init = setup,
 	cr_assert_eq(manifest_commit(state, m, NULL), 0);
 	json_decref(m);
 	cr_assert_eq(run_with(all_ok), 65);
+}
+
+/* An HTML error page (a retryable, transient failure) for rows 17-19. */
+static const char *
+poisoned_tail(uint64_t row)
+{
+	if (row >= 17)
+		return "{\"ok\":false,\"kind\":\"http\",\"message\":\"HTTP 502: "
+		    "body is not JSON\"}";
+	return "{\"ok\":true,\"data\":1}";
+}
+
+static void
+outage_opts(struct run_opts *o)
+{
+	o->workers = 2;
+	o->retries = 3;
+	o->max_outage_ms = 20 * 1000;
+}
+
+/*
+ * Rows that fail transiently on their own, at the end of the input, open
+ * the breaker (10 failures in a row); they must still end failed, and the
+ * run complete, instead of being probed uncharged until --max-outage.
+ */
+Test(run, rows_that_break_the_api_end_failed_not_the_run, .init = setup,
+    .fini = teardown, .timeout = 60)
+{
+	json_t *r;
+	uint64_t row;
+
+	cr_assert_eq(run_tweaked(poisoned_tail, outage_opts), 1);
+	for (row = 17; row < 20; row++) {
+		r = result(row);
+		cr_assert_str_eq(json_string_value(json_object_get(r,
+		    "status")), "failed");
+		cr_assert_eq(json_integer_value(json_object_get(r,
+		    "attempts")), 4, "row %llu", (unsigned long long)row);
+		json_decref(r);
+	}
+}
+
+static const char *
+all_down(uint64_t row)
+{
+	return "{\"ok\":false,\"kind\":\"network\",\"message\":\"Connection "
+	    "reset by peer\"}";
+}
+
+static void
+short_outage_opts(struct run_opts *o)
+{
+	o->workers = 2;
+	o->retries = 3;
+	o->max_outage_ms = 3000;
+}
+
+/*
+ * A real outage (every row fails) stops the run with exit 75 and charges
+ * no row: nothing is recorded failed, so the rerun does every row.
+ */
+Test(run, an_outage_stops_the_run_and_charges_no_row, .init = setup,
+    .fini = teardown, .timeout = 60)
+{
+	cr_assert_eq(run_tweaked(all_down, short_outage_opts), 75);
+	cr_assert_eq(committed("failed"), 0, "an outage failed rows");
+	cr_assert_eq(committed("rows_done"), 0);
+	cr_assert_eq(run_with(all_ok), 0);
+}
+
+static int64_t api_back_at;	/* down_then_up: monotonic ms */
+
+static const char *
+down_then_up(uint64_t row)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < api_back_at)
+		return all_down(row);
+	return "{\"ok\":true,\"data\":3}";
+}
+
+/*
+ * Attempts made while the breaker is open are not charged: once the API
+ * is back, the failed attempts charged to rows are the ones made before
+ * it opened (fewer than the threshold of 10), whatever happened after.
+ */
+Test(run, attempts_during_an_outage_are_not_charged, .init = setup,
+    .fini = teardown, .timeout = 60)
+{
+	struct timespec ts;
+	json_int_t charged = 0;
+	uint64_t row;
+	json_t *r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	api_back_at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 2500;
+	cr_assert_eq(run_tweaked(down_then_up, outage_opts), 0);
+	for (row = 0; row < 20; row++) {
+		r = result(row);
+		charged += json_integer_value(json_object_get(r,
+		    "attempts")) - 1;
+		json_decref(r);
+	}
+	cr_assert_leq(charged, 9, "%lld failed attempts charged",
+	    (long long)charged);
 }

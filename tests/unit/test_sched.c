@@ -128,17 +128,17 @@ Test(sched, breaker_opens_probes_and_closes)
 
 	breaker_init(&b, 5, 15 * 60 * 1000);
 	for (i = 0; i < 4; i++)
-		breaker_failure(&b, "http", 1000);
-	breaker_failure(&b, "network", 1000);
+		breaker_failure(&b, "http", true, 1000);
+	breaker_failure(&b, "network", true, 1000);
 	cr_assert_eq(b.state, BREAKER_CLOSED, "kinds differ: no streak");
 	for (i = 0; i < 5; i++)
-		breaker_failure(&b, "http", 2000);
+		breaker_failure(&b, "http", true, 2000);
 	cr_assert_eq(b.state, BREAKER_OPEN);
 	cr_assert(!breaker_allow(&b, 2100, &wake));
 	cr_assert_eq(wake, 3000);
 	cr_assert(breaker_allow(&b, 3000, &wake), "the probe");
 	cr_assert(!breaker_allow(&b, 3001, &wake), "one probe at a time");
-	breaker_failure(&b, "http", 3500);
+	breaker_failure(&b, "http", true, 3500);
 	cr_assert(!breaker_allow(&b, 4000, &wake));
 	cr_assert_eq(wake, 5500, "probe interval doubles");
 	cr_assert(!breaker_expired(&b, 2000 + 15 * 60 * 1000 - 1));

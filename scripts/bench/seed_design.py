@@ -2,7 +2,7 @@
 """scripts/bench/seed_design.py: the Python design rowpool replaces, for comparison.
 
 A faithful reimplementation of the "parallel batch processing" design in
-/work/shared/seed/parallel-batch-processing.txt, talking to the same
+scripts/bench/parallel-batch-processing.txt, talking to the same
 Gemini endpoint (normally scripts/fake-gemini) with the same request as
 rowpool's gemini processor:
 

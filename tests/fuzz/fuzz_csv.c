@@ -8,8 +8,8 @@
  *	    tests/fuzz/fuzz_csv.c src/csv.c src/jsonl.c src/input.c src/io.c \
  *	    $(pkg-config --libs jansson libbsd-overlay) -o build/fuzz_csv
  *	mkdir -p build/fuzz-csv-corpus
- *	cp ../shared/fixtures/csv-spectrum/csvs/[a-z]*.csv \
- *	    ../shared/fixtures/csv-extra/[a-z]*.csv build/fuzz-csv-corpus/
+ *	cp tests/data/csv-spectrum/csvs/[a-z]*.csv \
+ *	    tests/data/csv-extra/[a-z]*.csv build/fuzz-csv-corpus/
  *	./build/fuzz_csv -max_len=4096 -artifact_prefix=build/ \
  *	    build/fuzz-csv-corpus
  *

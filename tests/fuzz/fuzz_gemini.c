@@ -10,7 +10,7 @@
  *	    src/llm.c src/sched.c \
  *	    $(pkg-config --libs jansson libbsd-overlay) -o build/fuzz_gemini
  *	mkdir -p build/fuzz-gemini-corpus
- *	for f in ../shared/fixtures/gemini-recorded/[a-z]*.json; do
+ *	for f in tests/data/gemini-recorded/[a-z]*.json; do
  *		n=$(basename "$f")
  *		{ printf '\000'; cat "$f"; } > build/fuzz-gemini-corpus/g-$n
  *		{ printf '\001'; cat "$f"; } > build/fuzz-gemini-corpus/o-$n

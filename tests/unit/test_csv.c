@@ -23,7 +23,7 @@
 
 #ifndef FIXTURES
 /* Relative to the repo root, where make runs the tests. */
-#define FIXTURES "../shared/fixtures"
+#define FIXTURES "tests/data"
 #endif
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -2,8 +2,8 @@
  * Tests for the input reader: every csv-spectrum case against its JSON,
  * every csv-extra file against its README, generated huge and malformed
  * files, JSONL, want=false and the fingerprint.  Fixtures are found at
- * ../shared/fixtures from the current directory, the repo root when make
- * runs the tests.
+ * tests/data from the current directory, the repo root when make runs the
+ * tests.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,7 @@
 
 #ifndef FIXTURES
 /* Relative to the repo root, where make runs the tests. */
-#define FIXTURES "../shared/fixtures"
+#define FIXTURES "tests/data"
 #endif
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

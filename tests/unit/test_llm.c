@@ -1,7 +1,7 @@
 /*
  * Tests for the response parsers (llm.h): one row per recorded Gemini
- * body in ../shared/fixtures/gemini-recorded (every file manifest.json
- * lists must have its row), then synthetic bodies for both APIs: proxy
+ * body in tests/data/gemini-recorded (every file manifest.json lists
+ * must have its row), then synthetic bodies for both APIs: proxy
  * pages, wrong types everywhere, quotas, retry hints, long and multi-line
  * messages, credentials.  Every body is also parsed cut at every length.
  * Fixtures are found from the current directory, the repo root when make
@@ -21,7 +21,7 @@
 
 #ifndef FIXTURES
 /* Relative to the repo root, where make runs the tests. */
-#define FIXTURES "../shared/fixtures"
+#define FIXTURES "tests/data"
 #endif
 #define GEMINI_DIR	FIXTURES "/gemini-recorded"
 

@@ -17,9 +17,9 @@
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define S(lit)		lit, sizeof(lit) - 1
 
-#ifndef FIXTURES
+#ifndef EXAMPLES
 /* Relative to the repo root, where make runs the tests. */
-#define FIXTURES "../shared/fixtures"
+#define EXAMPLES "examples"
 #endif
 
 struct render_case {
@@ -398,7 +398,7 @@ Test(template, congress_header)
 	char *text, *nl;
 	size_t len;
 
-	text = slurp(FIXTURES "/datasets/"
+	text = slurp(EXAMPLES "/congress/data/"
 	    "fivethirtyeight-congressional-resignations.csv", &len);
 	nl = strchr(text, '\n');
 	cr_assert_not_null(nl);

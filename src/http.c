@@ -3,6 +3,7 @@
  * reused for every request, so connections stay alive; TLS verification
  * is never turned off.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,27 @@ http_new(const struct http_opts *opts, char *err, size_t errlen)
 	return h;
 }
 
+/* Errors that mean no byte of the request reached the server. */
+static bool
+unreachable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static enum http_status
 classify(struct http *h, CURLcode rc, char *err, size_t errlen)
 {
@@ -112,6 +134,8 @@ classify(struct http *h, CURLcode rc, char *err, size_t errlen)
 	if (rc == CURLE_OUT_OF_MEMORY || rc == CURLE_BAD_FUNCTION_ARGUMENT ||
 	    rc == CURLE_URL_MALFORMAT)
 		return HTTP_FAILED;
+	if (unreachable(rc))
+		return HTTP_UNREACHABLE;
 	return HTTP_NETWORK;
 }
 

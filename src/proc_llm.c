@@ -270,6 +270,10 @@ transport_error(struct proc_result *res, enum http_status st,
 		proc_result_error(res, "network", "%s", msg);
 		res->retry = RETRY_NO;
 		break;
+	case HTTP_UNREACHABLE:
+		proc_result_error(res, "network", "%s", msg);
+		res->unreachable = 1;
+		break;
 	default:
 		proc_result_error(res, "network", "%s", msg);
 		break;

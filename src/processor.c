@@ -94,6 +94,8 @@ proc_result_encode(const struct proc_result *res, size_t *len)
 		if (o != NULL && res->quota_rpm > 0)
 			json_object_set_new(o, "quota_rpm",
 			    json_integer(res->quota_rpm));
+		if (o != NULL && res->unreachable)
+			json_object_set_new(o, "unreachable", json_true());
 		if (o != NULL && res->retry >= 0)
 			json_object_set_new(o, "retry", json_string(
 			    sched_retry_name((enum retry_policy)res->retry)));

@@ -49,6 +49,7 @@
 #define BREAKER_THRESHOLD	10	/* failures in a row: an outage */
 #define THROTTLED_MAX		50	/* 429s a row may take uncharged */
 #define QUOTA_PACE		0.98	/* of a request quota, --rpm or named */
+#define RETRY_AFTER_CAP_MS	(60 * 60 * 1000)	/* a server's retryDelay */
 /* The largest row sent: half a frame, so that its result fits in one. */
 #define TASK_MAX		(FRAME_MAX_DEFAULT / 2)
 
@@ -94,6 +95,11 @@ struct run {
 	char			 why[1024];	/* the message that goes with it */
 	unsigned		 interrupts;
 	int64_t			 pause_until;	/* no dispatch before (429) */
+	int64_t			 throttled_since;	/* first 429 since the
+							   last success, or 0 */
+	bool			 answered;	/* the API answered once */
+	int64_t			 unreach_since;	/* first failure to reach it */
+	char			 unreach_msg[256];
 	json_t			*tokens;	/* usage totals of ok rows */
 	struct task		*next;		/* read, held back by a limit */
 	struct bucket		 rpm, tpm;
@@ -125,6 +131,7 @@ run_opts_init(struct run_opts *o)
 	o->backoff_cap_ms = 60 * 1000;
 	o->max_row_bytes = 1024 * 1024;
 	o->max_outage_ms = 15 * 60 * 1000;
+	o->unreachable_ms = 20 * 1000;
 }
 
 /* Records the first fatal condition; later ones do not overwrite it. */
@@ -307,6 +314,7 @@ on_success(struct run *r, struct task *t, json_t *usage)
 
 	budget_success(&r->budget);
 	breaker_success(&r->breaker);
+	r->throttled_since = 0;
 	aimd_success(&r->aimd);
 	pool_set_limit(r->pool, aimd_limit(&r->aimd));
 	if (total > 0)
@@ -365,6 +373,32 @@ record_failed(struct run *r, uint64_t row, unsigned attempts,
 
 /* ---- the retry decision ---- */
 
+/* What a failed attempt says. */
+struct failure {
+	const char	*kind;
+	const char	*message;
+	int64_t		 retry_after;	/* ms the server asked for, or -1 */
+	int		 retry;		/* enum retry_policy, or -1: by kind */
+	bool		 unreachable;	/* the API was never reached */
+};
+
+/* The endpoint has been out of reach, never answering, for too long. */
+static void
+check_reachable(struct run *r, int64_t now)
+{
+	const char *ep = json_string_value(json_object_get(r->pcfg.settings,
+	    "endpoint"));
+
+	if (r->answered || r->unreach_since == 0 || r->status != 0 ||
+	    now - r->unreach_since < r->o->unreachable_ms)
+		return;
+	run_fail(r, EX_UNAVAILABLE, "cannot reach the API at '%s' (no answer "
+	    "in %lld s): %s; check --endpoint and the network, then rerun "
+	    "the same command", ep ? ep : "?",
+	    (long long)(now - r->unreach_since) / 1000, r->unreach_msg);
+	pool_drain(r->pool);
+}
+
 /*
  * Errors that no retry of any row can mend stop the run; the row is not
  * recorded, so the same command resumes it once the cause is gone.
@@ -408,7 +442,7 @@ is_transient(const char *kind)
  * does not lengthen the wait: when the only rows left are ones that keep
  * failing, they use up their attempts and end failed, and the run ends.
  */
-static void
+static bool
 outage_failure(struct run *r, struct task *t, const char *kind, int64_t now)
 {
 	bool was_open = r->breaker.state == BREAKER_OPEN;
@@ -416,30 +450,41 @@ outage_failure(struct run *r, struct task *t, const char *kind, int64_t now)
 
 	breaker_failure(&r->breaker, kind, t->probe && !suspect, now);
 	if (r->breaker.state != BREAKER_OPEN)
-		return;
+		return false;
 	if (!was_open)
 		log_warnx("the API is failing (%u %s errors in a row): pausing "
 		    "dispatch, probing with one row", r->breaker.failures, kind);
 	if (suspect)
 		log_info("row %llu failed again as the probe: attempt charged",
 		    (unsigned long long)t->row);
-	else if (t->attempts > 0)
-		t->attempts--;
+	return !suspect;
 }
 
 /*
  * A 429: every worker waits, not only the one that was told, and fewer
- * rows go in flight from now on (AIMD).
+ * rows go in flight from now on (AIMD).  Rate limiting is an outage too:
+ * when waiting as told would keep dispatch paused, counted from the
+ * first 429 since the last success, longer than --max-outage, the run
+ * stops now (exit 75) instead of sleeping for hours.
  */
-static void
+static bool
 rate_limited(struct run *r, struct task *t, int64_t retry_after, int64_t now)
 {
-	int64_t until = now + (retry_after > 0 ? retry_after :
-	    r->o->backoff_base_ms);
+	int64_t wait = retry_after > 0 ? retry_after : r->o->backoff_base_ms;
+	int64_t until = now + (wait < RETRY_AFTER_CAP_MS ? wait :
+	    RETRY_AFTER_CAP_MS);
 
-	/* Waiting for quota is no fault of the row, up to a point. */
-	if (t->attempts > 0 && ++t->throttled <= THROTTLED_MAX)
-		t->attempts--;
+	if (r->throttled_since == 0)
+		r->throttled_since = now;
+	if (now + wait - r->throttled_since > r->o->max_outage_ms) {
+		run_fail(r, EX_TEMPFAIL, "rate limited for %lld s, and the API "
+		    "asks to wait %lld s more: longer than --max-outage (%lld "
+		    "s); rerun the same command later",
+		    (long long)(now - r->throttled_since) / 1000,
+		    (long long)wait / 1000, (long long)r->o->max_outage_ms /
+		    1000);
+		pool_drain(r->pool);
+	}
 	if (aimd_throttled(&r->aimd, now)) {
 		pool_set_limit(r->pool, aimd_limit(&r->aimd));
 		log_info("rate limited: at most %u rows in flight",
@@ -451,34 +496,67 @@ rate_limited(struct run *r, struct task *t, int64_t retry_after, int64_t now)
 			    (long long)(until - now));
 		r->pause_until = until;
 	}
+	/* Waiting for quota is no fault of the row, up to a point. */
+	return ++t->throttled <= THROTTLED_MAX;
 }
 
-static void
-attempt_failed(struct run *r, struct task *t, const char *kind,
-    const char *message, int64_t retry_after, int retry, int64_t now)
+/*
+ * Until the API has answered once in this run, failing to reach it at
+ * all (DNS, connection refused, TLS) says the endpoint or the network is
+ * wrong, not the row: the attempt is free, and when it lasts
+ * unreachable_ms the run stops (exit 69) with every row left undone.
+ */
+static bool
+never_reached(struct run *r, const char *message, int64_t now)
 {
-	enum retry_policy pol = retry >= 0 ? (enum retry_policy)retry :
+	if (r->answered)
+		return false;
+	if (r->unreach_since == 0)
+		r->unreach_since = now;
+	strlcpy(r->unreach_msg, message, sizeof(r->unreach_msg));
+	check_reachable(r, now);
+	return true;
+}
+
+/*
+ * One failed attempt: stop the run, record the row failed, or retry it.
+ * The attempt is charged to the row unless one of the rules above says
+ * the row was not at fault.
+ */
+static void
+attempt_failed(struct run *r, struct task *t, const struct failure *f,
+    int64_t now)
+{
+	const char *kind = f->kind, *message = f->message;
+	int64_t retry_after = f->retry_after;
+	enum retry_policy pol = f->retry >= 0 ? (enum retry_policy)f->retry :
 	    sched_retry_policy(kind);
 	unsigned allowed = pol == RETRY_YES ? r->o->retries + 1 :
 	    pol == RETRY_ONCE ? 2 : 1;
+	bool free = false;
 
 	t->failures++;
-
 	if (stops_run(r, kind, message)) {
 		task_free(t);
 		return;
 	}
 	if (strcmp(kind, "rate_limited") == 0)
-		rate_limited(r, t, retry_after, now);
+		free = rate_limited(r, t, retry_after, now);
 	else if (pol == RETRY_YES && is_transient(kind))
-		outage_failure(r, t, kind, now);
+		free = outage_failure(r, t, kind, now);
+	if (f->unreachable && never_reached(r, message, now))
+		free = true;
+	if (free && t->attempts > 0)
+		t->attempts--;
 	if (t->attempts >= allowed) {
 		record_failed(r, t->row, t->attempts, kind, message, now);
 		task_free(t);
 		return;
 	}
 	t->not_before = now + sched_backoff_ms(t->attempts + 1,
-	    r->o->backoff_base_ms, r->o->backoff_cap_ms, retry_after);
+	    r->o->backoff_base_ms, r->o->backoff_cap_ms,
+	    retry_after < RETRY_AFTER_CAP_MS ? retry_after :
+	    RETRY_AFTER_CAP_MS);
 	log_info("row %llu: %s: %s; retry in %lld ms",
 	    (unsigned long long)t->row, kind, message,
 	    (long long)(t->not_before - now));
@@ -508,9 +586,12 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
     int64_t now)
 {
 	json_t *res = o->result;
-	const char *kind, *msg;
+	struct failure f = { .retry_after = -1, .retry = -1 };
 	json_int_t after;
 
+	f.unreachable = json_is_true(json_object_get(res, "unreachable"));
+	if (!f.unreachable)
+		r->answered = true;
 	if (json_is_true(json_object_get(res, "ok")) &&
 	    json_object_get(res, "data") != NULL) {
 		record_ok(r, t, res, o->latency_ms, now);
@@ -518,23 +599,27 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 		return;
 	}
 	if (json_is_true(json_object_get(res, "ok"))) {
-		attempt_failed(r, t, "protocol", "worker result has no data",
-		    -1, -1, now);
+		f.kind = "protocol";
+		f.message = "worker result has no data";
+		attempt_failed(r, t, &f, now);
 		return;
 	}
-	kind = json_string_value(json_object_get(res, "kind"));
-	msg = json_string_value(json_object_get(res, "message"));
+	f.kind = json_string_value(json_object_get(res, "kind"));
+	f.message = json_string_value(json_object_get(res, "message"));
 	after = json_integer_value(json_object_get(res, "retry_after_ms"));
-	if (kind != NULL && strcmp(kind, "rate_limited") == 0)
+	if (f.kind != NULL && strcmp(f.kind, "rate_limited") == 0)
 		learn_quota(r, json_integer_value(json_object_get(res,
 		    "quota_rpm")), now);
-	if (kind == NULL || kind[0] == '\0') {
-		kind = "protocol";
-		msg = "worker result has no error kind";
+	if (f.kind == NULL || f.kind[0] == '\0') {
+		f.kind = "protocol";
+		f.message = "worker result has no error kind";
 	}
-	attempt_failed(r, t, kind, msg ? msg : "", after > 0 ? after : -1,
-	    sched_retry_parse(json_string_value(json_object_get(res,
-	    "retry"))), now);
+	if (f.message == NULL)
+		f.message = "";
+	f.retry_after = after > 0 ? after : -1;
+	f.retry = sched_retry_parse(json_string_value(json_object_get(res,
+	    "retry")));
+	attempt_failed(r, t, &f, now);
 }
 
 static void
@@ -567,7 +652,9 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 	default:
 		log_info("row %llu: %s", (unsigned long long)t->row,
 		    o->message);
-		attempt_failed(r, t, kinds[o->event], o->message, -1, -1, now);
+		attempt_failed(r, t, &(struct failure){ .kind =
+		    kinds[o->event], .message = o->message, .retry_after = -1,
+		    .retry = -1 }, now);
 		break;
 	}
 }
@@ -772,6 +859,7 @@ cb_tick(void *arg, int64_t now)
 		commit_or_stop(r, now);
 	if (now - r->last_title >= TITLE_EVERY_MS)
 		set_title(r, now);
+	check_reachable(r, now);
 	if (breaker_expired(&r->breaker, now) && r->status == 0) {
 		run_fail(r, EX_TEMPFAIL, "the API has been failing for %lld s "
 		    "(%u %s errors in a row); rerun the same command later",

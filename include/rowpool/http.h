@@ -27,7 +27,9 @@ struct http_opts {
 
 enum http_status {
 	HTTP_DONE,	/* a response came back (any status): see resp */
-	HTTP_NETWORK,	/* DNS, connect, TLS, reset, short body... */
+	HTTP_UNREACHABLE, /* the server was never reached: DNS, connection
+			   refused, TLS handshake or certificate */
+	HTTP_NETWORK,	/* reset, short body... */
 	HTTP_TIMEOUT,	/* the request took longer than timeout_ms */
 	HTTP_TOOBIG,	/* the body passed max_response */
 	HTTP_FAILED	/* out of memory or a bad option */

@@ -38,6 +38,8 @@ struct proc_result {
 	int	 retry;		/* !ok: enum retry_policy, or -1 to let the
 				   supervisor decide from kind alone */
 	long	 quota_rpm;	/* !ok: a 429's per-minute quota, 0 */
+	int	 unreachable;	/* !ok: the API was never reached (DNS,
+				   connection refused, TLS) */
 };
 
 /* Settings a processor may read; the full command-line settings. */
@@ -77,7 +79,7 @@ void	proc_result_error(struct proc_result *res, const char *kind,
  * Serializes res as the RESULT payload the worker sends:
  *   {"ok":true,"data":...,<extra fields>}
  *   {"ok":false,"kind":"...","message":"...","retry_after_ms":N
- *    [,"retry":"no"|"once"|"yes"][,"quota_rpm":N]}
+ *    [,"retry":"no"|"once"|"yes"][,"quota_rpm":N][,"unreachable":true]}
  * Returns a malloc'd string (caller frees) or NULL.
  */
 char	*proc_result_encode(const struct proc_result *res, size_t *len);

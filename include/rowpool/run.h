@@ -38,6 +38,8 @@ struct run_opts {
 	double			 rpm;		/* requests per minute; 0: no limit */
 	double			 tpm;		/* tokens per minute; 0: no limit */
 	int64_t			 max_outage_ms;	/* breaker open this long: stop */
+	int64_t			 unreachable_ms;	/* API never reached this
+						   long: stop (exit 69) */
 	bool			 restart;
 	bool			 strict;
 	int			 verbose;	/* 0, 1, 2 */

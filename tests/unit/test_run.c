@@ -348,3 +348,87 @@ Test(run, attempts_during_an_outage_are_not_charged, .init = setup,
 	cr_assert_leq(charged, 9, "%lld failed attempts charged",
 	    (long long)charged);
 }
+
+/* Row 7 is told to come back in 28 hours. */
+static const char *
+told_to_wait(uint64_t row)
+{
+	if (row == 7)
+		return "{\"ok\":false,\"kind\":\"rate_limited\",\"message\":"
+		    "\"quota\",\"retry_after_ms\":100000000}";
+	return "{\"ok\":true,\"data\":1}";
+}
+
+/*
+ * A retryDelay longer than --max-outage does not pause the run for it:
+ * the run stops at once (exit 75) with the row undone, and resumes.
+ */
+Test(run, a_retry_delay_past_max_outage_stops_the_run, .init = setup,
+    .fini = teardown, .timeout = 30)
+{
+	json_t *r;
+
+	cr_assert_eq(run_with(told_to_wait), 75);
+	cr_assert_lt(committed("rows_done"), 20);
+	cr_assert_eq(committed("failed"), 0);
+	cr_assert_eq(run_with(all_ok), 0);
+	r = result(7);
+	cr_assert_eq(json_integer_value(json_object_get(r, "attempts")), 1);
+	json_decref(r);
+}
+
+static const char *
+refused_connection(uint64_t row)
+{
+	return "{\"ok\":false,\"kind\":\"network\",\"unreachable\":true,"
+	    "\"message\":\"Failed to connect to 127.0.0.1 port 1\"}";
+}
+
+static void
+quick_unreachable(struct run_opts *o)
+{
+	o->unreachable_ms = 500;
+	o->retries = 1;
+}
+
+/*
+ * An endpoint never reached (a mistyped port) stops the run with exit 69
+ * and fails no row: the rerun, once the endpoint is right, does them all.
+ */
+Test(run, an_api_never_reached_stops_the_run_with_69, .init = setup,
+    .fini = teardown, .timeout = 30)
+{
+	cr_assert_eq(run_tweaked(refused_connection, quick_unreachable), 69);
+	cr_assert_eq(committed("rows_done"), 0);
+	cr_assert_eq(run_with(all_ok), 0);
+}
+
+/* Rows 0-9 answer; from row 10 on, the connection is refused. */
+static const char *
+reached_then_refused(uint64_t row)
+{
+	return row < 10 ? "{\"ok\":true,\"data\":1}" :
+	    refused_connection(row);
+}
+
+static void
+one_worker_quick_unreachable(struct run_opts *o)
+{
+	quick_unreachable(o);
+	o->workers = 1;
+}
+
+/* Once the API has answered, a refused connection is the row's attempt. */
+Test(run, unreachable_after_an_answer_is_charged, .init = setup,
+    .fini = teardown, .timeout = 60)
+{
+	json_t *r;
+
+	cr_assert_eq(run_tweaked(reached_then_refused,
+	    one_worker_quick_unreachable), 1);
+	r = result(10);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "status")),
+	    "failed");
+	cr_assert_eq(json_integer_value(json_object_get(r, "attempts")), 2);
+	json_decref(r);
+}

@@ -403,12 +403,12 @@ Test(run, an_api_never_reached_stops_the_run_with_69, .init = setup,
 	cr_assert_eq(run_with(all_ok), 0);
 }
 
-/* Rows 0-9 answer; from row 10 on, the connection is refused. */
+/* Rows 0-9 answer; then row 10's connection is refused. */
 static const char *
 reached_then_refused(uint64_t row)
 {
-	return row < 10 ? "{\"ok\":true,\"data\":1}" :
-	    refused_connection(row);
+	return row == 10 ? refused_connection(row) :
+	    "{\"ok\":true,\"data\":1}";
 }
 
 static void

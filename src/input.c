@@ -8,6 +8,7 @@
  * count, NUL, strict UTF-8) before they are turned into JSON with our own
  * escaper: the header's names are escaped once, at open.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -345,17 +346,50 @@ input_next_csv(struct input *in, struct input_row *row, bool want)
 }
 
 /*
- * Checks a line with jansson: it rejects invalid UTF-8, NUL (raw or as
- * \u0000), control characters in strings and trailing garbage itself.
+ * jansson counts every value, scalars too, as one level, and the
+ * supervisor parses a worker's result, which holds the row one level down
+ * ({"ok":true,"data":ROW} from the echo processor), with jansson's limit:
+ * a row INPUT_MAX_DEPTH deep must stay 2 levels inside it.
+ */
+static_assert(INPUT_MAX_DEPTH + 2 <= JSON_PARSER_MAX_DEPTH,
+    "a row at INPUT_MAX_DEPTH must survive the result envelope");
+
+/* What jansson lets through or words poorly: raw NUL, deep nesting. */
+static enum input_status
+jsonl_prescan(struct input *in, const struct jsonl_line *l,
+    struct input_row *row)
+{
+	size_t col;
+
+	switch (jsonl_check(l->ptr, l->len, INPUT_MAX_DEPTH, &col)) {
+	case JSONL_NUL:
+		return input_fail(in, row, INPUT_BAD, l->line,
+		    "NUL byte at column %zu", col);
+	case JSONL_DEEP:
+		return input_fail(in, row, INPUT_BAD, l->line,
+		    "nested deeper than %d levels", INPUT_MAX_DEPTH);
+	case JSONL_CLEAN:
+		break;
+	}
+	return INPUT_ROW;
+}
+
+/*
+ * Checks a line with jsonl_check, then with jansson, which rejects
+ * invalid UTF-8, \u0000, control characters in strings and trailing
+ * garbage itself.  Every row accepted here parses again in the worker.
  */
 static enum input_status
 jsonl_row(struct input *in, const struct jsonl_line *l,
     struct input_row *row)
 {
+	enum input_status st;
 	json_error_t jerr;
 	json_t *v;
 	bool obj;
 
+	if ((st = jsonl_prescan(in, l, row)) != INPUT_ROW)
+		return st;
 	v = json_loadb(l->ptr, l->len, JSON_REJECT_DUPLICATES |
 	    JSON_DECODE_ANY, &jerr);
 	if (v == NULL)

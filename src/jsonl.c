@@ -4,7 +4,8 @@
  * Bytes go from the read buffer into one line buffer, a run at a time up
  * to the next LF.  The invariant: the line buffer never holds more than
  * max bytes, because a line is switched to skipping as soon as it grows
- * past the maximum.
+ * past the maximum.  jsonl_check, a pure scan of one line's text, is
+ * here because it is the JSONL rules, not JSON, that it enforces.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -199,4 +200,49 @@ jsonl_free(struct jsonl_reader *r)
 	free(r->buf);
 	free(r->lb);
 	free(r);
+}
+
+/* Where jsonl_check is in a line's text. */
+struct jsonl_pos {
+	size_t	 depth;
+	bool	 str;		/* inside a string */
+	bool	 esc;		/* just after a backslash inside one */
+};
+
+/* Steps over one byte other than NUL; false when it nests too deep. */
+static bool
+jsonl_step(struct jsonl_pos *s, unsigned char c, size_t max_depth)
+{
+	if (s->esc)
+		s->esc = false;
+	else if (s->str) {
+		s->esc = c == '\\';
+		s->str = c != '"';
+	} else if (c == '"')
+		s->str = true;
+	else if (c == '{' || c == '[')
+		return ++s->depth <= max_depth;
+	else if ((c == '}' || c == ']') && s->depth > 0)
+		s->depth--;
+	return true;
+}
+
+enum jsonl_problem
+jsonl_check(const char *p, size_t len, size_t max_depth, size_t *col)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	struct jsonl_pos s = { .depth = 0 };
+	size_t i, chars = 0;
+
+	for (i = 0; i < len; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			chars++;
+		*col = chars;
+		if (u[i] == '\0')
+			return JSONL_NUL;
+		if (!jsonl_step(&s, u[i], max_depth))
+			return JSONL_DEEP;
+	}
+	*col = 0;
+	return JSONL_CLEAN;
 }

@@ -35,11 +35,15 @@
  *
  * JSONL rules: one JSON object per line (LF or CRLF); blank or whitespace-
  * only lines are skipped; a line that is not a JSON object, has duplicate
- * keys, holds invalid UTF-8 or a NUL (raw or \u0000), an integer jansson
- * cannot hold, or is longer than max_row_bytes is a bad row
- * ("FILE:LINE: invalid JSON at column N: jansson's reason", "FILE:LINE:
- * not a JSON object", "FILE:LINE: row larger than N bytes").  A good row's
- * text is the line itself, without its line end and surrounding blanks.
+ * keys, holds invalid UTF-8, a raw control character in a string, a NUL
+ * (raw anywhere, or \u0000), an integer jansson cannot hold, objects and
+ * arrays nested more than INPUT_MAX_DEPTH deep, or is longer than
+ * max_row_bytes is a bad row ("FILE:LINE: row larger than N bytes",
+ * "FILE:LINE: NUL byte at column N", "FILE:LINE: nested deeper than 1024
+ * levels", "FILE:LINE: invalid JSON at column N: jansson's reason",
+ * "FILE:LINE: not a JSON object", checked in this order).  Columns count
+ * characters from the first non-blank one.  A good row's text is the
+ * line itself, without its line end and surrounding blanks.
  *
  * Mechanism tier: statuses and messages, never prints or exits.
  */
@@ -65,6 +69,13 @@ enum input_status {
 
 #define INPUT_ERROR_MAX		512
 #define INPUT_MAX_ROW_DEFAULT	(1024u * 1024)	/* max_row_bytes 0 means this */
+/*
+ * JSONL nesting limit: {} is 1 deep, {"a":[]} 2.  Below jansson's own
+ * (JSON_PARSER_MAX_DEPTH, 2048) so that a row that passes here also
+ * passes the worker and the supervisor, which parses it once more inside
+ * a result (input.c checks the margin at compile time).
+ */
+#define INPUT_MAX_DEPTH		1024
 
 struct input_row {
 	uint64_t	 index;	/* 0-based row index */

@@ -1,7 +1,8 @@
 /*
  * jsonl: a streaming line reader for JSON Lines.  It hands out one line at
  * a time, never holding more than one line (at most max_line_bytes) in
- * memory.  It does not parse JSON: input.c checks each line with jansson.
+ * memory.  It does not parse JSON: input.c checks each line with
+ * jsonl_check, then parses it with jansson.
  *
  *  - Lines end at LF; a CR before the LF goes with the line end (CRLF).
  *    A missing final LF is fine.  Line numbers count LFs.
@@ -59,5 +60,27 @@ void	jsonl_set_read_size(struct jsonl_reader *r, size_t n);
 
 /* Frees the reader and its buffers; NULL is fine. */
 void	jsonl_free(struct jsonl_reader *r);
+
+enum jsonl_problem {
+	JSONL_CLEAN = 0,	/* neither of the below */
+	JSONL_NUL,		/* a NUL byte, in a string or not */
+	JSONL_DEEP		/* objects and arrays nested too deep */
+};
+
+/*
+ * Scans len bytes of a line's text, in order, for the first of what must
+ * be refused before jansson parses it:
+ *  - a NUL byte anywhere: jansson drops one that follows a number or a
+ *    literal when it pushes it back ({"c":3<NUL>} loads as {"c":3});
+ *  - an object or array more than max_depth deep ({} is 1 deep, {"a":[]}
+ *    2): brackets count outside strings only, which for valid JSON is
+ *    exactly its nesting.
+ * Anything else wrong with the text is left to jansson.  *col is set to
+ * the 1-based column of the byte at fault (0 for JSONL_CLEAN), counted in
+ * characters as jansson counts them: every byte but UTF-8 continuation
+ * bytes.  Pure: allocates nothing, sets no errno.
+ */
+enum jsonl_problem	 jsonl_check(const char *p, size_t len,
+			    size_t max_depth, size_t *col);
 
 #endif

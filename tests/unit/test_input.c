@@ -651,7 +651,7 @@ Test(input, jsonl)
 		BAD(5, ":5: not a JSON object"),
 		BAD(6, ":6: invalid JSON at column "),
 		BAD(7, ":7: invalid JSON at column "),
-		BAD(8, ":8: invalid JSON at column "),
+		BAD(8, ":8: NUL byte at column 8"),
 		BAD(9, ":9: invalid JSON at column "),
 		BAD(10, ":10: invalid JSON at column "),
 		BAD(11, ":11: not a JSON object"),

@@ -1,8 +1,8 @@
 /*
  * durable: replace a file atomically and durably (git's lockfile, Redis'
  * rdbSave).  Invariant: PATH is always either the complete old version or
- * the complete new one; PATH.tmp exists only while a writer is at work,
- * and a failed writer removes it.
+ * the complete new one; the temp file exists only while a writer is at
+ * work, and a failed writer removes it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "rowpool/durable.h"
 #include "rowpool/io.h"
@@ -37,6 +38,41 @@ durable_names(struct durable *d, const char *path)
 toolong:
 	errno = ENAMETOOLONG;
 	return -1;
+}
+
+/*
+ * A temp name no one else uses: PATH.rowpool-XXXXXX, created O_EXCL by
+ * mkostemp and given mode as open(2) would (mkostemp makes it 0600).
+ */
+int
+durable_open_unique(struct durable *d, const char *path, mode_t mode,
+    const char **step)
+{
+	mode_t mask;
+	int n;
+
+	*d = (struct durable){ .fd = -1 };
+	set_step(step, "open");
+	if (strlcpy(d->path, path, sizeof(d->path)) >= sizeof(d->path) ||
+	    (n = snprintf(d->tmp, sizeof(d->tmp), "%s.rowpool-XXXXXX",
+	    path)) < 0 || (size_t)n >= sizeof(d->tmp)) {
+		errno = ENAMETOOLONG;
+		d->tmp[0] = '\0';
+		return -1;
+	}
+	if ((d->fd = mkostemp(d->tmp, O_CLOEXEC)) == -1) {
+		d->tmp[0] = '\0';	/* not ours to remove */
+		return -1;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(d->fd, mode & ~mask) == -1 ||
+	    (d->buf = malloc(DURABLE_BUFSZ)) == NULL) {
+		durable_abort(d);
+		return -1;
+	}
+	d->cap = DURABLE_BUFSZ;
+	return 0;
 }
 
 int

@@ -35,6 +35,7 @@ struct input {
 	enum input_format	 fmt;
 	int			 fd;
 	char			*path;
+	char			*name;		/* in messages */
 	size_t			 max;
 	uint64_t		 next;		/* index of the next record */
 	struct csv_reader	*csv;
@@ -112,7 +113,7 @@ input_fail(struct input *in, struct input_row *row, enum input_status st,
 	row->json = NULL;
 	row->len = 0;
 	va_start(ap, fmt);
-	input_vmsg(row->error, sizeof(row->error), in->path, line, fmt, ap);
+	input_vmsg(row->error, sizeof(row->error), in->name, line, fmt, ap);
 	va_end(ap);
 	errno = saved;
 	return st;
@@ -653,16 +654,29 @@ struct input *
 input_open(const char *path, enum input_format fmt, size_t max_row_bytes,
     enum input_status *status, char *err, size_t errlen)
 {
+	return input_open_as(path, path, fmt, max_row_bytes, status, err,
+	    errlen);
+}
+
+struct input *
+input_open_as(const char *path, const char *name, enum input_format fmt,
+    size_t max_row_bytes, enum input_status *status, char *err,
+    size_t errlen)
+{
 	struct input_row r0 = { .line = 0 };
 	struct input *in;
 	int saved;
 
 	*status = INPUT_IOERR;
 	if ((in = calloc(1, sizeof(*in))) == NULL ||
-	    (in->path = strdup(path)) == NULL) {
+	    (in->path = strdup(path)) == NULL ||
+	    (in->name = strdup(name)) == NULL) {
 		saved = errno;
+		if (in != NULL)
+			free(in->path);
+	free(in->name);
 		free(in);
-		input_msg(err, errlen, path, 0, "%s", strerror(saved));
+		input_msg(err, errlen, name, 0, "%s", strerror(saved));
 		errno = saved;
 		return NULL;
 	}
@@ -751,6 +765,12 @@ fp_final(uint64_t h, uint64_t size)
 	h *= UINT64_C(0xc4ceb9fe1a85ec53);
 	h ^= h >> 33;
 	return h;
+}
+
+uint64_t
+input_hash(const void *p, size_t n)
+{
+	return fp_final(fp_update(FP_SEED, p, n), n);
 }
 
 /* Hashes the whole of fd; only the last chunk may be short. */

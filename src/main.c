@@ -453,6 +453,10 @@ check_opts(struct run_opts *o, const char *input)
 	o->input = input;
 	if (o->output == NULL)
 		usage_error("%s", "--output FILE is required");
+	if (o->output[0] == '\0')
+		usage_error("%s", "--output: the file name is empty");
+	if (input[0] == '\0')
+		usage_error("%s", "the INPUT file name is empty");
 	if (o->format == 0)
 		o->format = input_format_from_path(input);
 	if (o->format == 0)
@@ -486,6 +490,13 @@ check_llm(struct run_opts *o, struct llm_opts *l)
 	    l->endpoint : "https://generativelanguage.googleapis.com"));
 	json_object_set_new(o->pconf, "timeout_ms",
 	    json_integer(o->timeout_ms));
+	json_object_set_new(o->pconf, "prompt_file", json_string(l->prompt));
+	if (l->system != NULL)
+		json_object_set_new(o->pconf, "system_file",
+		    json_string(l->system));
+	if (l->schema != NULL)
+		json_object_set_new(o->pconf, "schema_file",
+		    json_string(l->schema));
 	o->api_key = api_key(l, gemini);
 }
 
@@ -498,10 +509,14 @@ main(int argc, char *argv[], char *envp[])
 
 	setproctitle_init(argc, argv, envp);
 	run_opts_init(&o);
-	if (argc > 1 && strcmp(argv[1], "run") == 0) {
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "run") == 0) {
 		argv++;
 		argc--;
-	} else if (argc > 1 && argv[1][0] != '-') {
+	} else if (argv[1][0] != '-') {
 		usage_error("unknown command '%s'", argv[1]);
 	}
 	while ((c = getopt_long(argc, argv, "o:j:vqhV", longopts, NULL)) != -1) {

@@ -316,7 +316,7 @@ output_write(const char *jpath, uint64_t committed, uint64_t nrows,
 		goto fail;
 	if (o.late.n > 0)
 		qsort(o.late.v, o.late.n, sizeof(*o.late.v), loc_cmp);
-	if (durable_open(&o.d, out_path, 0666, &o.step) == -1)
+	if (durable_open_unique(&o.d, out_path, 0666, &o.step) == -1)
 		goto fail;
 	if (out_pass(&o, jpath, committed, merge_record) == -1 ||
 	    out_check_done(&o) == -1)

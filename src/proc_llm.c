@@ -45,18 +45,24 @@ llm_check(const struct proc_config *cfg, const char *const *cols, size_t n,
     char *err, size_t errlen)
 {
 	const char *text = setting_str(cfg->settings, "prompt");
+	const char *file = setting_str(cfg->settings, "prompt_file");
 	struct template *t;
+	char why[512];
 	int rc = 0;
 
 	if (text == NULL) {
 		snprintf(err, errlen, "--prompt FILE is required");
 		return -1;
 	}
-	if ((t = template_parse(text, strlen(text), err, errlen)) == NULL)
-		return -1;
-	if (cols != NULL)
-		rc = template_check(t, cols, n, err, errlen);
+	if ((t = template_parse(text, strlen(text), why, sizeof(why))) ==
+	    NULL)
+		rc = -1;
+	else if (cols != NULL)
+		rc = template_check(t, cols, n, why, sizeof(why));
 	template_free(t);
+	if (rc == -1)
+		snprintf(err, errlen, "--prompt '%s': %s", file ? file : "-",
+		    why);
 	return rc;
 }
 

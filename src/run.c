@@ -27,6 +27,7 @@
 #include <bsd/libutil.h>
 
 #include "rowpool/bitset.h"
+#include "rowpool/durable.h"
 #include "rowpool/frame.h"
 #include "rowpool/input.h"
 #include "rowpool/io.h"
@@ -77,7 +78,11 @@ struct run {
 	const struct run_opts	*o;
 	char			 state[PATH_MAX];
 	char			 jpath[PATH_MAX];
+	char			 in_path[PATH_MAX];	/* what is read */
+	const char		*in_name;	/* in messages */
+	bool			 spooled;	/* in_path: a copy in state */
 	struct pidfh		*pfh;
+	struct pidfh		*out_pfh;	/* OUTPUT.lock */
 	struct input		*in;
 	bool			 input_eof;
 	uint64_t		 nrows;		/* rows read so far */
@@ -92,6 +97,7 @@ struct run {
 	json_t			*manifest;
 	struct pool		*pool;
 	int			 status;	/* exit status once decided */
+	bool			 commit_failed;	/* never commit again */
 	char			 why[1024];	/* the message that goes with it */
 	unsigned		 interrupts;
 	int64_t			 pause_until;	/* no dispatch before (429) */
@@ -112,6 +118,7 @@ struct run {
 	struct proc_config	 pcfg;
 	struct kind_count	 kinds[KINDS_MAX];	/* this session's failures */
 	uint64_t		 dup_off;	/* recovery: 1 + a repeat's offset */
+	uint64_t		 nrecords;	/* recovery: committed records */
 	int			 visit_errno;	/* recovery: ENOMEM */
 };
 
@@ -146,6 +153,13 @@ run_fail(struct run *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
+}
+
+/* An I/O step failed: out of memory is a system error, not an I/O one. */
+static int
+io_status(int err)
+{
+	return err == ENOMEM ? EX_OSERR : EX_IOERR;
 }
 
 /* ---- tasks ---- */
@@ -221,14 +235,16 @@ commit(struct run *r, int64_t now)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (journal_sync(r->j, &step) == -1) {
-		run_fail(r, EX_IOERR, "checkpoint '%s': %s: %s", r->jpath,
-		    step, strerror(errno));
+		run_fail(r, io_status(errno), "checkpoint '%s': %s: %s",
+		    r->jpath, step, strerror(errno));
+		r->commit_failed = true;
 		return -1;
 	}
 	manifest_counts(r);
 	if (manifest_commit(r->state, r->manifest, &step) == -1) {
-		run_fail(r, EX_IOERR, "checkpoint '%s/%s': %s: %s", r->state,
-		    MANIFEST_NAME, step, strerror(errno));
+		run_fail(r, io_status(errno), "checkpoint '%s/%s': %s: %s",
+		    r->state, MANIFEST_NAME, step, strerror(errno));
+		r->commit_failed = true;
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -275,7 +291,7 @@ record(struct run *r, uint64_t row, json_t *rec, bool ok, int64_t now)
 	char *text;
 
 	if (rec == NULL) {
-		run_fail(r, EX_SOFTWARE, "out of memory");
+		run_fail(r, EX_OSERR, "out of memory");
 		pool_kill(r->pool);
 		return;
 	}
@@ -284,8 +300,9 @@ record(struct run *r, uint64_t row, json_t *rec, bool ok, int64_t now)
 	text = json_dumps(rec, JSON_COMPACT);
 	if (text == NULL || bitset_set(&r->done, row) == -1 ||
 	    journal_append(r->j, row, text, (uint32_t)strlen(text)) == -1) {
-		run_fail(r, EX_IOERR, "journal '%s': %s", r->jpath,
-		    strerror(errno ? errno : ENOMEM));
+		run_fail(r, io_status(errno ? errno : ENOMEM), "journal '%s': "
+		    "%s", r->jpath, strerror(errno ? errno : ENOMEM));
+		r->commit_failed = true;
 		free(text);
 		pool_kill(r->pool);
 		return;
@@ -682,7 +699,7 @@ static void
 too_big(struct run *r, struct input_row *row)
 {
 	snprintf(row->error, sizeof(row->error), "%s:%lu: row is %zu bytes "
-	    "as JSON, more than the %u a worker takes", r->o->input, row->line,
+	    "as JSON, more than the %u a worker takes", r->in_name, row->line,
 	    row->len, (unsigned)TASK_MAX);
 }
 
@@ -797,7 +814,7 @@ no_task(struct run *r, int64_t now, int64_t *wake_at)
 	if (r->status != 0)
 		return POOL_WAIT;
 	if (!r->input_eof) {
-		run_fail(r, EX_SOFTWARE, "out of memory");
+		run_fail(r, EX_OSERR, "out of memory");
 		pool_kill(r->pool);
 		return POOL_WAIT;
 	}
@@ -849,6 +866,8 @@ set_title(struct run *r, int64_t now)
 		    (unsigned long long)r->ndone, r->inflight);
 }
 
+static bool	signals_handle(struct run *);
+
 static int64_t
 cb_tick(void *arg, int64_t now)
 {
@@ -859,6 +878,7 @@ cb_tick(void *arg, int64_t now)
 		commit_or_stop(r, now);
 	if (now - r->last_title >= TITLE_EVERY_MS)
 		set_title(r, now);
+	signals_handle(r);
 	check_reachable(r, now);
 	if (breaker_expired(&r->breaker, now) && r->status == 0) {
 		run_fail(r, EX_TEMPFAIL, "the API has been failing for %lld s "
@@ -870,6 +890,117 @@ cb_tick(void *arg, int64_t now)
 	if (r->pending > 0)
 		return r->last_commit + r->o->commit_ms;
 	return r->last_title + TITLE_EVERY_MS;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP are caught from the first instruction of
+ * run_main to its last: inside the pool through its signalfd (on_signal),
+ * outside it (start-up, the final output) by a handler that only notes
+ * them, so rowpool is never killed outright with its files half done.
+ */
+static volatile sig_atomic_t caught;	/* bit 1 << signo */
+
+static void
+on_caught(int signo)
+{
+	caught |= 1 << signo;
+}
+
+static const int run_signals[] = { SIGHUP, SIGINT, SIGTERM };
+#define NRUN_SIGNALS	(sizeof(run_signals) / sizeof(run_signals[0]))
+
+static void
+signals_catch(struct sigaction old[NRUN_SIGNALS])
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_caught;	/* no SA_RESTART: blocking calls end */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NRUN_SIGNALS; i++)
+		sigaddset(&sa.sa_mask, run_signals[i]);
+	for (i = 0; i < NRUN_SIGNALS; i++)
+		sigaction(run_signals[i], &sa, &old[i]);
+}
+
+static void
+signals_release(const struct sigaction old[NRUN_SIGNALS])
+{
+	size_t i;
+
+	for (i = 0; i < NRUN_SIGNALS; i++)
+		sigaction(run_signals[i], &old[i], NULL);
+}
+
+/* The signals caught since the last call, as a bit set; clears them. */
+static int
+signals_take(void)
+{
+	sigset_t set, old;
+	size_t i;
+	int got;
+
+	sigemptyset(&set);
+	for (i = 0; i < NRUN_SIGNALS; i++)
+		sigaddset(&set, run_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	got = caught;
+	caught = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return got;
+}
+
+static void	cb_signal(void *, struct pool *, int);
+
+/* Acts on the signals the handler noted; true when the run must stop. */
+static bool
+signals_handle(struct run *r)
+{
+	int got = signals_take();
+	size_t i;
+
+	for (i = 0; i < NRUN_SIGNALS; i++)
+		if (got & (1 << run_signals[i]))
+			cb_signal(r, r->pool, run_signals[i]);
+	return r->status != 0;
+}
+
+/* After the last row: the run is complete, a stop has nothing to stop. */
+static void
+signals_after(struct run *r)
+{
+	int got = signals_take();
+	size_t i;
+
+	for (i = 0; i < NRUN_SIGNALS; i++) {
+		if (!(got & (1 << run_signals[i])))
+			continue;
+		if (run_signals[i] == SIGHUP)
+			cb_signal(r, NULL, SIGHUP);
+		else
+			log_info("SIG%s after the last row: the output was "
+			    "finished first", sigabbrev_np(run_signals[i]));
+	}
+}
+
+/* Test hook: ROWPOOL_TEST_RAISE=point:SIGNAME[,...] raises it there. */
+static void
+test_raise(const char *point)
+{
+	const char *env = getenv("ROWPOOL_TEST_RAISE"), *p;
+	size_t n = strlen(point);
+	int sig;
+
+	for (p = env; p != NULL && *p != '\0'; p += strcspn(p, ",") +
+	    (p[strcspn(p, ",")] != '\0')) {
+		if (strncmp(p, point, n) != 0 || p[n] != ':')
+			continue;
+		for (sig = 1; sig < NSIG; sig++)
+			if (sigabbrev_np(sig) != NULL && strncmp(p + n + 1,
+			    sigabbrev_np(sig), strcspn(p + n + 1, ",")) == 0)
+				raise(sig);
+	}
 }
 
 static void
@@ -886,7 +1017,11 @@ cb_signal(void *arg, struct pool *p, int signo)
 	}
 	run_fail(r, EX_TEMPFAIL, "interrupted by SIG%s; rerun the same "
 	    "command to resume", sigabbrev_np(signo));
-	if (r->interrupts++ == 0 && signo != SIGKILL) {
+	if (p == NULL) {
+		log_info("SIG%s before any row was sent: stopping",
+		    sigabbrev_np(signo));
+		r->interrupts++;
+	} else if (r->interrupts++ == 0) {
 		log_info("SIG%s: finishing %u rows in flight (grace %lld ms)",
 		    sigabbrev_np(signo), r->inflight,
 		    (long long)r->o->grace_ms);
@@ -904,6 +1039,7 @@ cb_child_setup(void *arg)
 	struct run *r = arg;
 
 	pidfile_close(r->pfh);
+	pidfile_close(r->out_pfh);
 	log_close();
 }
 
@@ -929,11 +1065,9 @@ static const struct pool_ops run_pool_ops = {
 /* ---- start-up ---- */
 
 static int
-open_state(struct run *r)
+state_names(struct run *r)
 {
 	const struct run_opts *o = r->o;
-	char path[PATH_MAX];
-	pid_t other = 0;
 	int n;
 
 	n = o->state != NULL ?
@@ -943,6 +1077,43 @@ open_state(struct run *r)
 	    path_join(r->jpath, sizeof(r->jpath), r->state, "journal") == -1)
 		return run_fail(r, EX_CANTCREAT, "state '%s': %s", r->state,
 		    strerror(ENAMETOOLONG)), -1;
+	return 0;
+}
+
+/*
+ * The output is locked too (OUTPUT.lock, an flock like the state's), so
+ * that two runs with different --state never write one output.
+ */
+static int
+lock_output(struct run *r)
+{
+	char path[PATH_MAX];
+	pid_t other = 0;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s.lock", r->o->output);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return run_fail(r, EX_CANTCREAT, "output '%s': %s",
+		    r->o->output, strerror(ENAMETOOLONG)), -1;
+	if ((r->out_pfh = pidfile_open(path, 0600, &other)) == NULL) {
+		if (errno == EEXIST)
+			return run_fail(r, EX_TEMPFAIL, "output '%s' is being "
+			    "written by pid %ld (a run with another --state)",
+			    r->o->output, (long)other), -1;
+		return run_fail(r, EX_CANTCREAT, "lock '%s': %s", path,
+		    strerror(errno)), -1;
+	}
+	pidfile_write(r->out_pfh);
+	return 0;
+}
+
+static int
+open_state(struct run *r)
+{
+	const struct run_opts *o = r->o;
+	char path[PATH_MAX];
+	pid_t other = 0;
+
 	if (mkdir(r->state, 0700) == 0) {
 		/* The new directory's entry must outlive a power cut too. */
 		if (path_dirname(path, sizeof(path), r->state) == -1 ||
@@ -962,6 +1133,8 @@ open_state(struct run *r)
 		    strerror(errno)), -1;
 	}
 	pidfile_write(r->pfh);
+	if (lock_output(r) == -1)
+		return -1;
 	if (o->log_path == NULL)
 		path_join(path, sizeof(path), r->state, "log");
 	if (log_open(o->log_path ? o->log_path : path) == -1)
@@ -977,6 +1150,9 @@ check_output_dir(struct run *r)
 	char dir[PATH_MAX];
 	struct stat st;
 
+	if (stat(r->o->output, &st) == 0 && S_ISDIR(st.st_mode))
+		return run_fail(r, EX_CANTCREAT, "output '%s': %s",
+		    r->o->output, strerror(EISDIR)), -1;
 	if (path_dirname(dir, sizeof(dir), r->o->output) == -1 ||
 	    stat(dir, &st) == -1)
 		return run_fail(r, EX_CANTCREAT, "output '%s': %s",
@@ -990,70 +1166,274 @@ check_output_dir(struct run *r)
 	return 0;
 }
 
+static bool
+same_file(const struct stat *a, const char *path)
+{
+	struct stat b;
+
+	return stat(path, &b) == 0 && a->st_dev == b.st_dev &&
+	    a->st_ino == b.st_ino;
+}
+
+/*
+ * Nothing rowpool writes may be the input, by any name (a symlink, a
+ * hard link): not the output, its lock, the log, nor the state directory
+ * or a file in it.  Compared by device and inode, before any work.
+ */
+static int
+check_not_input(struct run *r, const struct stat *in)
+{
+	const char *what[] = { "output", "output lock", "log", "state "
+	    "directory" };
+	char lock[PATH_MAX], log[PATH_MAX], dir[PATH_MAX];
+	const char *path[4];
+	struct stat ds;
+	size_t i;
+
+	snprintf(lock, sizeof(lock), "%s.lock", r->o->output);
+	path_join(log, sizeof(log), r->state, "log");
+	path[0] = r->o->output;
+	path[1] = lock;
+	path[2] = r->o->log_path ? r->o->log_path : log;
+	path[3] = r->state;
+	for (i = 0; i < 4; i++)
+		if (same_file(in, path[i]))
+			return run_fail(r, EX_USAGE, "%s '%s' is the input "
+			    "'%s'; rowpool would overwrite it", what[i],
+			    path[i], r->o->input), -1;
+	if (path_dirname(dir, sizeof(dir), r->o->input) == 0 &&
+	    stat(dir, &ds) == 0 && same_file(&ds, r->state))
+		return run_fail(r, EX_USAGE, "state directory '%s' holds the "
+		    "input '%s'; use another --state", r->state,
+		    r->o->input), -1;
+	return 0;
+}
+
+/*
+ * Settings as the manifest keeps them: a long text (a 600 KB prompt) or a
+ * big schema becomes its digest, {"digest": "BYTES:HASH", "lines": N},
+ * so the manifest stays small, and a change is still caught.
+ */
+#define SETTING_TEXT_MAX	256
+
+static json_t *
+setting_digest(const json_t *v)
+{
+	char *text = NULL, digest[64];
+	const char *p;
+	size_t len, lines = 0, i;
+	json_t *d;
+
+	if (json_is_string(v)) {
+		p = json_string_value(v);
+		len = json_string_length(v);
+	} else if (json_is_object(v) || json_is_array(v)) {
+		if ((text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) ==
+		    NULL)
+			return NULL;
+		p = text;
+		len = strlen(text);
+	} else
+		return json_deep_copy(v);
+	if (len <= SETTING_TEXT_MAX) {
+		free(text);
+		return json_deep_copy(v);
+	}
+	for (i = 0; i < len; i++)
+		lines += p[i] == '\n';
+	lines += len > 0 && p[len - 1] != '\n';
+	snprintf(digest, sizeof(digest), "%zu:%016llx", len,
+	    (unsigned long long)input_hash(p, len));
+	free(text);
+	d = json_pack("{s:s, s:I}", "digest", digest, "lines",
+	    (json_int_t)lines);
+	return d;
+}
+
+static json_t *
+settings_digest(const json_t *settings)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	json_object_foreach((json_t *)(uintptr_t)settings, k, v)
+		if (out == NULL || json_object_set_new(out, k,
+		    setting_digest(v)) == -1) {
+			json_decref(out);
+			return NULL;
+		}
+	return out;
+}
+
 static json_t *
 manifest_new(struct run *r, const char *fingerprint)
 {
-	return json_pack("{s:i, s:{s:s, s:s}, s:O, s:I, s:I, s:I, s:I, s:n}",
+	json_t *set = settings_digest(r->o->settings);
+
+	if (set == NULL)
+		return NULL;
+	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:I, s:I, s:I, s:I, s:n}",
 	    "version", MANIFEST_VERSION, "input", "path", r->o->input,
-	    "fingerprint", fingerprint, "settings", r->o->settings,
+	    "fingerprint", fingerprint, "settings", set,
 	    "journal_length", (json_int_t)0, "rows_done", (json_int_t)0,
 	    "ok", (json_int_t)0, "failed", (json_int_t)0, "rows_total");
 }
 
-static char *
-json_text(const json_t *v)
+/* A setting's value, short, for a message: never a whole prompt. */
+static void
+describe(const json_t *v, char *buf, size_t len)
 {
-	return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) :
-	    strdup("(unset)");
+	json_t *d = v != NULL ? setting_digest(v) : NULL;
+	const char *dg = json_string_value(json_object_get(d, "digest"));
+	char *text;
+
+	if (v == NULL)
+		snprintf(buf, len, "unset");
+	else if (dg != NULL && json_object_size(d) == 2)
+		snprintf(buf, len, "%.*s bytes in %lld lines, hash %s",
+		    (int)strcspn(dg, ":"), dg, (long long)json_integer_value(
+		    json_object_get(d, "lines")), dg + strcspn(dg, ":") + 1);
+	else if ((text = json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY)) !=
+	    NULL) {
+		snprintf(buf, len, "%s", text);
+		free(text);
+	} else
+		snprintf(buf, len, "?");
+	json_decref(d);
 }
 
 static int
 setting_changed(struct run *r, const char *k, const json_t *was,
     const json_t *now)
 {
-	char *a = json_text(was), *b = json_text(now);
+	char a[320], b[320], key[64], from[PATH_MAX + 32] = "";
+	const char *file;
 
-	run_fail(r, EX_DATAERR, "state '%s': setting '%s' changed "
-	    "(was %s, now %s); rerun with the same settings, or "
-	    "with --restart to start over", r->state, k, a, b);
-	free(a);
-	free(b);
+	describe(was, a, sizeof(a));
+	describe(now, b, sizeof(b));
+	snprintf(key, sizeof(key), "%s_file", k);
+	if ((file = json_string_value(json_object_get(r->pcfg.settings,
+	    key))) != NULL)
+		snprintf(from, sizeof(from), " (--%s '%s')", k, file);
+	run_fail(r, EX_DATAERR, "state '%s': setting '%s'%s changed "
+	    "(was %s; now %s); rerun with the same settings, or "
+	    "with --restart to start over", r->state, k, from, a, b);
 	return -1;
 }
 
-/* Compares the settings that change results; says which one changed. */
+/*
+ * Compares the settings that change results, as digests (a manifest of
+ * an older rowpool holds the whole texts); says which one changed.
+ */
 static int
-settings_check(struct run *r, json_t *was)
+settings_check(struct run *r, const json_t *was_raw)
 {
-	json_t *now = r->o->settings, *v;
+	json_t *now = settings_digest(r->o->settings);
+	json_t *was = settings_digest(was_raw), *v;
 	const char *k;
+	int rc = -1;
 
+	if (now == NULL || was == NULL) {
+		run_fail(r, EX_OSERR, "out of memory");
+		goto out;
+	}
 	json_object_foreach(now, k, v)
-		if (!json_equal(v, json_object_get(was, k)))
-			return setting_changed(r, k, json_object_get(was, k),
-			    v);
+		if (!json_equal(v, json_object_get(was, k))) {
+			setting_changed(r, k, json_object_get(was_raw, k),
+			    json_object_get(r->o->settings, k));
+			goto out;
+		}
 	json_object_foreach(was, k, v)
-		if (json_object_get(now, k) == NULL)
-			return setting_changed(r, k, v, NULL);
+		if (json_object_get(now, k) == NULL) {
+			setting_changed(r, k, json_object_get(was_raw, k),
+			    NULL);
+			goto out;
+		}
+	rc = 0;
+out:
+	json_decref(now);
+	json_decref(was);
+	return rc;
+}
+
+/* ---- the manifest, checked field by field ---- */
+
+static int
+bad_field(struct run *r, const char *field, const char *why)
+{
+	return run_fail(r, EX_DATAERR, "state '%s': manifest field '%s' %s; "
+	    "the manifest was edited or damaged: restore it, or rerun with "
+	    "--restart to start over", r->state, field, why), -1;
+}
+
+/* Integer field k of m, at least 0; -1 after run_fail otherwise. */
+static int
+count_field(struct run *r, const json_t *m, const char *k, uint64_t *out)
+{
+	const json_t *v = json_object_get(m, k);
+
+	if (v == NULL)
+		return bad_field(r, k, "is missing");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad_field(r, k, "is not a count");
+	*out = (uint64_t)json_integer_value(v);
 	return 0;
 }
-static int
-manifest_check(struct run *r, json_t *m, const char *fingerprint)
-{
-	const char *fp;
 
+static int
+manifest_fields(struct run *r, const json_t *m, uint64_t *committed)
+{
+	const json_t *in = json_object_get(m, "input"), *v;
+	uint64_t total;
+
+	if (!json_is_integer(json_object_get(m, "version")))
+		return bad_field(r, "version", "is not a number");
 	if (json_integer_value(json_object_get(m, "version")) !=
 	    MANIFEST_VERSION)
 		return run_fail(r, EX_DATAERR, "state '%s': manifest version "
 		    "not supported; rerun with --restart", r->state), -1;
+	if (!json_is_object(in) ||
+	    !json_is_string(json_object_get(in, "fingerprint")))
+		return bad_field(r, "input", "has no fingerprint");
+	if (!json_is_object(json_object_get(m, "settings")))
+		return bad_field(r, "settings", "is not an object");
+	if (count_field(r, m, "journal_length", committed) == -1 ||
+	    count_field(r, m, "rows_done", &r->ndone) == -1 ||
+	    count_field(r, m, "ok", &r->nok) == -1 ||
+	    count_field(r, m, "failed", &r->nfailed) == -1)
+		return -1;
+	if (r->nok + r->nfailed != r->ndone)
+		return bad_field(r, "rows_done", "is not 'ok' plus 'failed'");
+	v = json_object_get(m, "rows_total");
+	if (v != NULL && !json_is_null(v) && (count_field(r, m, "rows_total",
+	    &total) == -1 || total < r->ndone))
+		return r->status ? -1 : bad_field(r, "rows_total",
+		    "is less than 'rows_done'");
+	v = json_object_get(m, "tokens");
+	if (v != NULL && !json_is_object(v))
+		return bad_field(r, "tokens", "is not an object");
+	return 0;
+}
+
+static int
+manifest_check(struct run *r, json_t *m, const char *fingerprint,
+    uint64_t *committed)
+{
+	const char *fp;
+
+	if (manifest_fields(r, m, committed) == -1)
+		return -1;
 	fp = json_string_value(json_object_get(json_object_get(m, "input"),
 	    "fingerprint"));
-	if (fp == NULL || strcmp(fp, fingerprint) != 0)
+	if (strcmp(fp, fingerprint) != 0)
 		return run_fail(r, EX_DATAERR, "input '%s' changed since the "
 		    "run in '%s' began (fingerprint %s, now %s); rerun with "
 		    "--restart to start over", r->o->input, r->state,
-		    fp ? fp : "missing", fingerprint), -1;
-	return settings_check(r, json_object_get(m, "settings"));
+		    fp, fingerprint), -1;
+	if (settings_check(r, json_object_get(m, "settings")) == -1)
+		return -1;
+	json_object_update(r->tokens, json_object_get(m, "tokens"));
+	return 0;
 }
 
 static int
@@ -1070,6 +1450,7 @@ visit_done(uint64_t row, const char *payload, uint32_t len, uint64_t off,
 		r->visit_errno = errno;
 		return 1;
 	}
+	r->nrecords++;
 	return 0;
 }
 
@@ -1088,37 +1469,46 @@ unlink_state(struct run *r)
 	return 0;
 }
 
-/* Loads the manifest, checks it still applies, recovers the journal. */
+/*
+ * The journal must be there and hold what the manifest committed; and
+ * results without a manifest are never thrown away silently.
+ */
 static int
-recover(struct run *r, const char *fingerprint)
+journal_present(struct run *r, bool have_manifest, uint64_t committed)
 {
-	char err[512];
-	uint64_t committed = 0, bad = 0;
-	json_t *m;
+	struct stat st;
 
-	if (r->o->restart && unlink_state(r) == -1)
-		return -1;
-	if ((m = manifest_load(r->state, err, sizeof(err))) == NULL &&
-	    errno != ENOENT)
-		return run_fail(r, EX_DATAERR, "state '%s': %s; rerun with "
-		    "--restart to start over", r->state, err), -1;
-	if (m != NULL) {
-		if (manifest_check(r, m, fingerprint) == -1) {
-			json_decref(m);
-			return -1;
-		}
-		committed = (uint64_t)json_integer_value(json_object_get(m,
-		    "journal_length"));
-		r->ndone = (uint64_t)json_integer_value(json_object_get(m,
-		    "rows_done"));
-		r->nok = (uint64_t)json_integer_value(json_object_get(m, "ok"));
-		r->nfailed = (uint64_t)json_integer_value(json_object_get(m,
-		    "failed"));
-		if (json_is_object(json_object_get(m, "tokens")))
-			json_object_update(r->tokens, json_object_get(m,
-			    "tokens"));
-		json_decref(m);
+	if (stat(r->jpath, &st) == -1) {
+		if (errno != ENOENT)
+			return run_fail(r, EX_IOERR, "journal '%s': %s",
+			    r->jpath, strerror(errno)), -1;
+		if (committed > 0)
+			return run_fail(r, EX_DATAERR, "journal '%s' is "
+			    "missing, but the manifest says %llu bytes of it "
+			    "were committed; restore it, or rerun with "
+			    "--restart to start over", r->jpath,
+			    (unsigned long long)committed), -1;
+		return 0;
 	}
+	if (!have_manifest && st.st_size > 0)
+		return run_fail(r, EX_DATAERR, "state '%s': journal holds %lld "
+		    "bytes of results but there is no manifest (deleted?); "
+		    "restore '%s/%s', or rerun with --restart to discard them "
+		    "and start over", r->state, (long long)st.st_size,
+		    r->state, MANIFEST_NAME), -1;
+	if ((uint64_t)st.st_size < committed)
+		return run_fail(r, EX_DATAERR, "journal '%s' is %lld bytes, "
+		    "shorter than the %llu committed; refusing to resume "
+		    "(rerun with --restart to start over)", r->jpath,
+		    (long long)st.st_size, (unsigned long long)committed), -1;
+	return 0;
+}
+
+static int
+journal_recover(struct run *r, uint64_t committed)
+{
+	uint64_t bad = 0;
+
 	r->j = journal_open(r->jpath, committed, visit_done, r, &bad);
 	if (r->j == NULL && r->visit_errno != 0)
 		return run_fail(r, EX_OSERR, "journal '%s': %s", r->jpath,
@@ -1135,6 +1525,34 @@ recover(struct run *r, const char *fingerprint)
 	if (r->j == NULL)
 		return run_fail(r, EX_IOERR, "journal '%s': %s", r->jpath,
 		    strerror(errno)), -1;
+	if (r->nrecords != r->ndone)
+		return bad_field(r, "rows_done", r->nrecords < r->ndone ?
+		    "counts more rows than the journal holds" :
+		    "counts fewer rows than the journal holds");
+	return 0;
+}
+
+/* Loads the manifest, checks it still applies, recovers the journal. */
+static int
+recover(struct run *r, const char *fingerprint)
+{
+	char err[512];
+	uint64_t committed = 0;
+	json_t *m;
+	int rc;
+
+	if (r->o->restart && unlink_state(r) == -1)
+		return -1;
+	if ((m = manifest_load(r->state, err, sizeof(err))) == NULL &&
+	    errno != ENOENT)
+		return run_fail(r, EX_DATAERR, "state '%s': %s; rerun with "
+		    "--restart to start over", r->state, err), -1;
+	rc = m != NULL ? manifest_check(r, m, fingerprint, &committed) : 0;
+	if (rc == 0)
+		rc = journal_present(r, m != NULL, committed);
+	json_decref(m);
+	if (rc == -1 || journal_recover(r, committed) == -1)
+		return -1;
 	if (committed > 0)
 		log_info("resuming: %llu rows already done",
 		    (unsigned long long)r->ndone);
@@ -1147,7 +1565,8 @@ open_input(struct run *r)
 	enum input_status st;
 	char err[INPUT_ERROR_MAX];
 
-	r->in = input_open(r->o->input, r->o->format, r->o->max_row_bytes,
+	r->in = input_open_as(r->in_path, r->in_name, r->o->format,
+	    r->o->max_row_bytes,
 	    &st, err, sizeof(err));
 	if (r->in != NULL)
 		return 0;
@@ -1193,23 +1612,124 @@ limits_init(struct run *r, int64_t now)
 	r->prompt_len = prompt != NULL ? strlen(prompt) : 0;
 }
 
+/*
+ * The input must be a file that can be read again (the fingerprint, the
+ * rows, every resume): a regular file is read in place; standard input
+ * ('-'), a pipe or a FIFO is spooled into the state directory first.
+ */
+static int
+stat_input(struct run *r, struct stat *st)
+{
+	const char *in = r->o->input;
+
+	r->in_name = in;
+	if (strcmp(in, "-") == 0) {
+		r->in_name = "(stdin)";
+		r->spooled = true;
+		return 0;
+	}
+	if (stat(in, st) == -1)
+		return run_fail(r, errno == ENOENT || errno == EACCES ||
+		    errno == ENOTDIR ? EX_NOINPUT : EX_IOERR, "input '%s': %s",
+		    in, strerror(errno)), -1;
+	if (S_ISDIR(st->st_mode))
+		return run_fail(r, EX_NOINPUT, "input '%s': %s", in,
+		    strerror(EISDIR)), -1;
+	r->spooled = !S_ISREG(st->st_mode);
+	if (strlcpy(r->in_path, in, sizeof(r->in_path)) >= sizeof(r->in_path))
+		return run_fail(r, EX_NOINPUT, "input '%s': %s", in,
+		    strerror(ENAMETOOLONG)), -1;
+	return 0;
+}
+
+/* A pipe may never end: a signal stops the copy (read gets EINTR). */
+static int
+spool_copy(struct run *r, int fd, struct durable *d, const char **step)
+{
+	char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR && !signals_handle(r))
+			continue;
+		if (n <= 0)
+			break;
+		if (durable_write(d, buf, (size_t)n, step) == -1)
+			return -1;
+	}
+	if (n == -1)
+		*step = "read";
+	return n == -1 ? -1 : 0;
+}
+
+/* open(2) of a FIFO waits for a writer: a signal stops the wait. */
+static int
+spool_open(struct run *r)
+{
+	int fd;
+
+	while ((fd = open(r->o->input, O_RDONLY | O_CLOEXEC)) == -1 &&
+	    errno == EINTR && !signals_handle(r))
+		;
+	return fd;
+}
+
+/* Copies a stream input whole into STATE/input, durably. */
+static int
+spool_input(struct run *r)
+{
+	const char *step = "open";
+	struct durable d;
+	int fd = STDIN_FILENO, rc;
+
+	path_join(r->in_path, sizeof(r->in_path), r->state, "input");
+	if (strcmp(r->o->input, "-") != 0 && (fd = spool_open(r)) == -1)
+		return r->status ? -1 : run_fail(r, EX_NOINPUT, "input '%s': "
+		    "%s", r->o->input, strerror(errno)), -1;
+	if ((rc = durable_open(&d, r->in_path, 0600, &step)) == 0 &&
+	    (rc = spool_copy(r, fd, &d, &step)) == 0 && r->status == 0)
+		rc = durable_commit(&d, &step);
+	else
+		durable_abort(&d);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (r->status != 0)
+		return -1;
+	if (rc == -1)
+		return run_fail(r, strcmp(step, "read") == 0 ? EX_NOINPUT :
+		    EX_IOERR, "input '%s': spooling into '%s': %s: %s",
+		    r->in_name, r->in_path, step, strerror(errno)), -1;
+	log_info("input '%s' copied into '%s'", r->in_name, r->in_path);
+	return 0;
+}
+
 static int
 start(struct run *r)
 {
+	struct stat in;
 	char fp[64];
 
-	if (input_fingerprint(r->o->input, fp, sizeof(fp)) == -1)
+	if (state_names(r) == -1 || stat_input(r, &in) == -1 ||
+	    (!r->spooled && check_not_input(r, &in) == -1) ||
+	    check_output_dir(r) == -1 || open_state(r) == -1 ||
+	    signals_handle(r) || (r->spooled && spool_input(r) == -1) ||
+	    signals_handle(r))
+		return -1;
+	if (input_fingerprint(r->in_path, fp, sizeof(fp)) == -1)
 		return run_fail(r, errno == ENOENT || errno == EACCES ?
-		    EX_NOINPUT : EX_IOERR, "input '%s': %s", r->o->input,
+		    EX_NOINPUT : EX_IOERR, "input '%s': %s", r->in_name,
 		    strerror(errno)), -1;
-	if (check_output_dir(r) == -1 || open_state(r) == -1 ||
-	    open_input(r) == -1 || check_processor(r) == -1 ||
+	if (open_input(r) == -1 || check_processor(r) == -1 ||
 	    recover(r, fp) == -1)
 		return -1;
+	test_raise("startup");
+	if (signals_handle(r))
+		return -1;
 	if ((r->manifest = manifest_new(r, fp)) == NULL)
-		return run_fail(r, EX_SOFTWARE, "out of memory"), -1;
+		return run_fail(r, EX_OSERR, "out of memory"), -1;
 	if (!r->o->restart && r->ndone == 0)
-		log_info("starting: input '%s', %u workers", r->o->input,
+		log_info("starting: input '%s', %u workers", r->in_name,
 		    r->o->workers);
 	r->last_commit = pool_now();
 	limits_init(r, r->last_commit);
@@ -1286,13 +1806,17 @@ finish(struct run *r)
 		    (unsigned long long)r->nrows);
 		return;
 	}
+	test_raise("output");
 	if (output_write(r->jpath, journal_length(r->j), r->nrows,
 	    r->o->output, &step) == -1) {
 		run_fail(r, strcmp(step, "open") == 0 ? EX_CANTCREAT :
-		    EX_IOERR, "output '%s': %s: %s", r->o->output, step,
+		    io_status(errno), "output '%s': %s: %s", r->o->output, step,
 		    strerror(errno));
 		return;
 	}
+	if (r->nrows == 0)	/* even with -q: an empty output is news */
+		log_warnx("input '%s' has 0 rows: the output is empty",
+		    r->in_name);
 	summary(r);
 	log_resources();
 	r->status = r->nfailed > 0 ? 1 : 0;
@@ -1324,8 +1848,8 @@ run_pool(struct run *r)
 		return;
 	}
 	/* Interrupted or stopped: keep what is done, unless the
-	 * checkpoint path itself failed. */
-	if (r->status != EX_IOERR)
+	 * checkpoint path itself failed (an fsync is never retried). */
+	if (!r->commit_failed)
 		commit(r, pool_now());
 }
 
@@ -1347,6 +1871,8 @@ run_release(struct run *r)
 	json_decref(r->manifest);
 	json_decref(r->tokens);
 	bitset_release(&r->done);
+	if (r->out_pfh != NULL)
+		pidfile_remove(r->out_pfh);
 	if (r->pfh != NULL)
 		pidfile_remove(r->pfh);
 	log_close();
@@ -1355,9 +1881,10 @@ run_release(struct run *r)
 int
 run_main(const struct run_opts *o)
 {
+	struct sigaction sa, old[NRUN_SIGNALS];
 	struct run r;
-	struct sigaction sa;
 
+	signals_catch(old);
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	TAILQ_INIT(&r.retryq);
@@ -1374,8 +1901,10 @@ run_main(const struct run_opts *o)
 		    o->processor, processor_names());
 	else if (start(&r) == 0)
 		run_pool(&r);
+	signals_after(&r);
 	if (r.status != 0 && r.status != 1)
 		log_warnx("%s", r.why);
 	run_release(&r);
+	signals_release(old);
 	return r.status;
 }

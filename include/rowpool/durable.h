@@ -43,6 +43,14 @@ struct durable {
 
 int	durable_open(struct durable *d, const char *path, mode_t mode,
 	    const char **step);
+/*
+ * As durable_open, but the temp file is PATH.rowpool-XXXXXX (mkostemp), so
+ * no one else's file is removed and two writers never share a temp file;
+ * for files outside the caller's locked directory (the final output).  A
+ * crash (kill -9) while it is open leaves that temp file behind.
+ */
+int	durable_open_unique(struct durable *d, const char *path, mode_t mode,
+	    const char **step);
 int	durable_write(struct durable *d, const void *p, size_t n,
 	    const char **step);
 int	durable_commit(struct durable *d, const char **step);

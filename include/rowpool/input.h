@@ -107,6 +107,10 @@ enum input_format	input_format_from_path(const char *path);
 struct input	*input_open(const char *path, enum input_format fmt,
 		    size_t max_row_bytes, enum input_status *status,
 		    char *err, size_t errlen);
+/* As input_open, but messages name the file name instead of path. */
+struct input	*input_open_as(const char *path, const char *name,
+		    enum input_format fmt, size_t max_row_bytes,
+		    enum input_status *status, char *err, size_t errlen);
 
 /*
  * Reads the next record.  When want is false the caller does not need the
@@ -134,5 +138,8 @@ void	input_close(struct input *in);
  * (from open/read; ERANGE when outlen is too small).
  */
 int	input_fingerprint(const char *path, char *out, size_t outlen);
+
+/* The fingerprint's hash (rp64) of n bytes at p. */
+uint64_t	input_hash(const void *p, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
  * names its step and leaves no temp file behind.
  */
 #include <sys/stat.h>
+#include <dirent.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -259,4 +260,51 @@ Test(durable, path_too_long)
 	cr_expect_eq(durable_replace(path, 0600, "x", 1, &step), -1);
 	cr_expect_eq(errno, ENAMETOOLONG);
 	cr_expect_str_eq(step, "open");
+}
+
+/* How many entries of scratch_dir start with prefix. */
+static int
+count_prefix(const char *prefix)
+{
+	struct dirent *e;
+	DIR *dp;
+	int n = 0;
+
+	cr_assert_not_null(dp = opendir(scratch_dir));
+	while ((e = readdir(dp)) != NULL)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(dp);
+	return n;
+}
+
+/*
+ * The unique variant never touches someone's PATH.tmp, two writers of
+ * one PATH do not share a temp file, the mode is as for open(2), and
+ * nothing is left behind.
+ */
+Test(durable, unique_temp_files)
+{
+	const char *path = scratch_path("out");
+	struct durable a, b;
+	struct stat st;
+	const char *step;
+	mode_t mask;
+
+	scratch_write(scratch_path("out.tmp"), "user's\n", 7);
+	cr_assert_eq(durable_open_unique(&a, path, 0666, &step), 0);
+	cr_assert_eq(durable_open_unique(&b, path, 0666, &step), 0);
+	cr_assert_str_neq(a.tmp, b.tmp);
+	cr_assert_eq(count_prefix("out.rowpool-"), 2);
+	cr_assert_eq(durable_write(&a, "a\n", 2, &step), 0);
+	cr_assert_eq(durable_write(&b, "b\n", 2, &step), 0);
+	cr_assert_eq(durable_commit(&a, &step), 0);
+	expect_content(path, "a\n");
+	cr_assert_eq(durable_commit(&b, &step), 0);
+	expect_content(path, "b\n");
+	expect_content(scratch_path("out.tmp"), "user's\n");
+	cr_assert_eq(count_prefix("out.rowpool-"), 0);
+	mask = umask(0);
+	umask(mask);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0666 & ~mask);
 }

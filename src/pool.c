@@ -2,7 +2,8 @@
  * pool: fork, feed, watch and reap the workers.
  *
  * Invariants:
- *  - a worker works on one row at a time and holds at most POOL_DEPTH;
+ *  - a worker works on one row at a time and holds at most POOL_DEPTH,
+ *    more than one only once rows have proven fast (see POOL_DEPTH);
  *    every row handed to a worker comes back through on_outcome exactly
  *    once: a result, the way its worker failed (charged to the oldest row
  *    only; the others come back POOL_REQUEUED), or POOL_ABANDONED on
@@ -35,14 +36,29 @@
 #define NOSTART_FAILURES	3	/* per slot, before giving up */
 #define MSG_MAX			256
 /*
- * Rows a worker may hold at once.  More than one is sent only while rows
- * take under FAST_ROW_US on average: then a worker never sleeps between
- * rows and each write carries several tasks (the echo processor runs three
- * times as fast), while slow rows (an API call) never queue behind one
- * another.
+ * Rows a worker may hold at once.  A worker is sent a second row while it
+ * works on one only once rows have proven fast: FAST_AFTER_ROWS rows timed
+ * and their moving average (each row weighs 1/ROW_AVG_WEIGHT) under
+ * FAST_ROW_US.  Then a worker never sleeps between rows and each write
+ * carries several tasks (the echo processor runs three times as fast).
+ * Until then, at every start and resume, each worker holds one row: slow
+ * rows (an API call) never queue behind one another, every idle worker
+ * gets one, and a pause (a 429) stops requests at once.
+ *
+ * FAST_AFTER_ROWS is the average's own horizon: with fewer rows it is
+ * mostly the first row's time.  One row of 8 * FAST_ROW_US or more (any
+ * API call) lifts the average over FAST_ROW_US at once and the pool queues
+ * no more; a hiccup of a few ms (a checkpoint's fsync) does not.  Rows
+ * already queued behind a row that turned out slow stay with their worker:
+ * taking them back would need the busy worker to read ahead, a duplicate
+ * request, or killing the worker mid-row.  The wait is bounded (at most
+ * POOL_DEPTH - 1 rows per worker, once per turn from fast to slow) and
+ * each queued row gets its full deadline when its worker starts it.
  */
 #define POOL_DEPTH		4
 #define FAST_ROW_US		1000
+#define ROW_AVG_WEIGHT		8
+#define FAST_AFTER_ROWS		ROW_AVG_WEIGHT
 
 enum slot_state {
 	SLOT_EMPTY,	/* no process */
@@ -56,6 +72,7 @@ enum slot_state {
 struct held {
 	uint64_t	 row;
 	void		*ctx;
+	int64_t		 sent_us;	/* dispatched (now_us) */
 };
 
 struct slot {
@@ -68,7 +85,7 @@ struct slot {
 	size_t			 woff;
 	struct held		 q[POOL_DEPTH];	/* rows sent, oldest first */
 	unsigned		 nq;
-	int64_t			 started;	/* when q[0] got the worker */
+	int64_t			 started;	/* when q[0] got the worker (us) */
 	int64_t			 deadline;	/* BUSY: timeout; STOPPING: KILL */
 	bool			 killed;	/* SIGKILL sent */
 	int64_t			 spawn_at;	/* EMPTY: earliest fork */
@@ -84,6 +101,8 @@ struct pool {
 	unsigned		 busy;		/* workers holding rows */
 	unsigned		 inflight;	/* rows held */
 	int64_t			 row_us;	/* moving average row time */
+	unsigned		 timed;		/* rows in it, up to
+						   FAST_AFTER_ROWS */
 	int			 sigfd;
 	sigset_t		 oldmask;
 	pid_t			 self;
@@ -211,19 +230,42 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Gives the oldest row the slot holds its outcome and lets it go. */
+/* A worker spent us on a row: the pool's pace (see POOL_DEPTH). */
+static void
+row_timed(struct pool *p, int64_t us)
+{
+	if (p->timed == 0)
+		p->row_us = us;
+	else
+		p->row_us = (p->row_us * (ROW_AVG_WEIGHT - 1) + us) /
+		    ROW_AVG_WEIGHT;
+	if (p->timed < FAST_AFTER_ROWS)
+		p->timed++;
+}
+
+static bool
+rows_fast(const struct pool *p)
+{
+	return p->timed >= FAST_AFTER_ROWS && p->row_us < FAST_ROW_US;
+}
+
+/*
+ * Gives the oldest row the slot holds its outcome and lets it go.  Its
+ * time on the worker counts toward the pace, unless the worker never
+ * worked on it (requeued) or was cut short (abandoned).
+ */
 static void
 emit(struct pool *p, struct slot *s, enum pool_event ev, json_t *result,
     const char *message)
 {
-	int64_t us = now_us() - s->started;
+	int64_t now = now_us(), us = now - s->started;
 	struct pool_outcome o = {
 		.event = ev,
 		.row = s->q[0].row,
 		.ctx = s->q[0].ctx,
 		.result = result,
 		.message = message,
-		.latency_ms = us / 1000,
+		.latency_ms = (now - s->q[0].sent_us) / 1000,
 		.slot = (unsigned)(s - p->slots),
 	};
 
@@ -234,8 +276,9 @@ emit(struct pool *p, struct slot *s, enum pool_event ev, json_t *result,
 	p->inflight--;
 	if (s->nq == 0)
 		p->busy--;
-	s->started += us;
-	p->row_us = (p->row_us * 7 + us) / 8;
+	s->started = now;
+	if (ev != POOL_REQUEUED && ev != POOL_ABANDONED)
+		row_timed(p, us);
 	p->o.ops->on_outcome(p->o.arg, &o);
 }
 
@@ -483,8 +526,9 @@ dispatch_one(struct pool *p, struct slot *s, const struct pool_task *t,
 {
 	s->q[s->nq].row = t->row;
 	s->q[s->nq].ctx = t->ctx;
+	s->q[s->nq].sent_us = now_us();
 	if (s->nq++ == 0) {
-		s->started = now_us();
+		s->started = s->q[0].sent_us;
 		s->deadline = now + p->o.timeout_ms;
 		p->busy++;
 	}
@@ -526,12 +570,12 @@ ask(struct pool *p, int64_t now, struct pool_task *t)
 	return r == POOL_TASK;
 }
 
-/* May a busy slot take a second row behind the one it works on? */
+/* May a busy slot take another row behind the one it works on? */
 static bool
 can_queue(const struct pool *p, const struct slot *s)
 {
 	if (s->state != SLOT_BUSY || s->fd == -1 || s->nq >= POOL_DEPTH ||
-	    p->row_us >= FAST_ROW_US)
+	    !rows_fast(p))
 		return false;
 	return p->o.worker_max_rows == 0 ||
 	    s->rows + s->nq < p->o.worker_max_rows;

@@ -4,7 +4,9 @@
  * socketpair, hands a task to whichever worker is idle, collects framed
  * results, enforces the per-attempt deadline, reaps and replaces workers,
  * and turns every way a worker can fail into an outcome for the one row it
- * held.  It knows nothing of rows' meaning, retries, checkpoints or
+ * held.  A worker holds one row at a time, at start-up too; only once rows
+ * have proven fast (under 1 ms on average over 8 rows: the echo
+ * processor) is it sent up to 4 at once, in one write.  It knows nothing of rows' meaning, retries, checkpoints or
  * Gemini: those belong to the callbacks (run.c), which is what lets tests
  * drive the pool with fake workers that crash, hang or lie.
  *

@@ -6,6 +6,7 @@
  * another task was already waiting for its worker.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
@@ -30,7 +32,7 @@ enum fault { F_NONE, F_CRASH, F_HANG, F_GARBAGE, F_OVERSIZED, F_EXIT,
 struct harness {
 	enum fault		 fault;
 	uint64_t		 nrows;		/* 0: NROWS */
-	unsigned		 slow_ms;	/* each row from slow_from sleeps */
+	unsigned		 slow_ms;	/* rows from slow_from sleep */
 	uint64_t		 slow_from;
 	unsigned		 stagger_ms;	/* workers start unevenly */
 	int64_t			 timeout_ms;	/* 0: 1500 */
@@ -48,6 +50,12 @@ struct harness {
 	bool			 handed_turned[MAX_ROWS];
 	bool			 waiting[MAX_ROWS];
 	unsigned		 slot[MAX_ROWS];
+	char			 err[256];	/* pool_run's */
+	unsigned		 nwarnings;
+	char			 warning[512];
+	bool			 eat_fds;	/* all, at the 1st outcome */
+	int			 eaten[256];
+	unsigned		 neaten;
 };
 
 static void
@@ -172,11 +180,25 @@ h_outcome(void *arg, const struct pool_outcome *o)
 		    "waiting"));
 	if (o->message)
 		strlcpy(h->message[o->row], o->message, 256);
+	while (h->eat_fds && h->neaten < 256 &&
+	    (h->eaten[h->neaten] = dup(0)) != -1)
+		h->neaten++;
+	h->eat_fds = false;
+}
+
+static void
+h_warning(void *arg, const char *msg)
+{
+	struct harness *h = arg;
+
+	h->nwarnings++;
+	strlcpy(h->warning, msg, sizeof(h->warning));
 }
 
 static const struct pool_ops h_ops = {
 	.next_task = h_next,
 	.on_outcome = h_outcome,
+	.on_warning = h_warning,
 	.worker_main = fake_worker,
 };
 
@@ -193,12 +215,13 @@ run_harness(struct harness *h, unsigned workers, unsigned max_rows)
 		.max_frame = 1 << 20,
 	};
 	enum pool_status st;
-	char err[256];
 
 	h->pool = pool_new(&po);
 	cr_assert_not_null(h->pool);
-	st = pool_run(h->pool, err, sizeof(err));
+	st = pool_run(h->pool, h->err, sizeof(h->err));
 	pool_free(h->pool);
+	while (h->neaten > 0)
+		close(h->eaten[--h->neaten]);
 	return st;
 }
 
@@ -390,4 +413,137 @@ Test(pool, startup_gives_each_worker_one_row, .timeout = 60)
 			cr_assert_neq(h.slot[i], h.slot[j], "rows %u and %u "
 			    "both on worker %u", j, i, h.slot[i]);
 	}
+}
+
+/* ---- limits ---- */
+
+static unsigned
+open_fds(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;
+}
+
+static void
+set_nofile(rlim_t soft, rlim_t hard)
+{
+	struct rlimit rl = { soft, hard };
+
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0, "%s", strerror(errno));
+}
+
+static void
+expect_all_rows(struct harness *h)
+{
+	uint64_t i, n = h->nrows ? h->nrows : NROWS;
+
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(h->outcomes[i], 1, "row %llu",
+		    (unsigned long long)i);
+		cr_assert_eq(h->event[i], POOL_RESULT, "row %llu",
+		    (unsigned long long)i);
+	}
+}
+
+/* A soft open-file limit too low for the workers is raised, silently. */
+Test(pool, low_soft_fd_limit_is_raised, .timeout = 30)
+{
+	struct harness h;
+	struct rlimit rl;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_gt(rl.rlim_max, open_fds() + 64, "hard limit too low");
+	set_nofile(open_fds() + 4, rl.rlim_max);
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(run_harness(&h, 20, 0), POOL_FINISHED, "%s", h.err);
+	expect_all_rows(&h);
+	cr_assert_eq(h.nwarnings, 0, "%s", h.warning);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_geq(rl.rlim_cur, open_fds() + 20);
+}
+
+/* A hard limit too low: the workers that fit do the run, one warning. */
+Test(pool, low_hard_fd_limit_runs_the_workers_that_fit, .timeout = 30)
+{
+	struct harness h;
+	unsigned i, running;
+	const char *w;
+
+	set_nofile(open_fds() + 12, open_fds() + 12);
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(run_harness(&h, 20, 0), POOL_FINISHED, "%s", h.err);
+	expect_all_rows(&h);
+	cr_assert_eq(h.nwarnings, 1);
+	cr_assert(strstr(h.warning, "of 20 workers: Too many open files (the "
+	    "open-file limit, ulimit -n, is ") != NULL, "%s", h.warning);
+	cr_assert_not_null(w = strstr(h.warning, "running with "), "%s",
+	    h.warning);
+	running = (unsigned)atoi(w + strlen("running with "));
+	cr_assert(running >= 1 && running < 20, "%s", h.warning);
+	for (i = 0; i < NROWS; i++)
+		cr_assert_lt(h.slot[i], running, "row %u", i);
+}
+
+/* Not even one worker fits: the run stops at once and says why. */
+Test(pool, fd_limit_with_room_for_no_worker, .timeout = 30)
+{
+	struct harness h;
+	unsigned i;
+
+	set_nofile(open_fds() + 3, open_fds() + 3);
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(run_harness(&h, 4, 0), POOL_NOSTART);
+	cr_assert(strstr(h.err, "workers cannot start: Too many open files "
+	    "(the open-file limit, ulimit -n, is ") != NULL, "%s", h.err);
+	for (i = 0; i < NROWS; i++)
+		cr_assert_eq(h.outcomes[i], 0);
+}
+
+/*
+ * Descriptors run out mid-run (the test takes them all at the first
+ * outcome; each worker lives for one row): a worker that cannot be
+ * replaced is reported once, and the run goes on with the others.
+ */
+Test(pool, fds_running_out_mid_run_degrade, .timeout = 60)
+{
+	struct harness h;
+
+	set_nofile(open_fds() + 32, open_fds() + 32);
+	memset(&h, 0, sizeof(h));
+	h.nrows = 10;
+	h.eat_fds = true;
+	cr_assert_eq(run_harness(&h, 2, 1), POOL_FINISHED, "%s", h.err);
+	expect_all_rows(&h);
+	cr_assert_eq(h.nwarnings, 1);
+	cr_assert(strstr(h.warning, "socketpair: Too many open files (the "
+	    "open-file limit, ulimit -n, is ") != NULL, "%s", h.warning);
+	cr_assert(strstr(h.warning, "; running with 1: use fewer workers or "
+	    "raise the limit") != NULL, "%s", h.warning);
+}
+
+/*
+ * The process limit (ulimit -u): fork's EAGAIN is named like the
+ * open-file limit.  The limit allows no process but this one, so no
+ * worker starts.  Root ignores the limit: the test drops to nobody.
+ */
+Test(pool, process_limit_is_named, .timeout = 30)
+{
+	struct harness h;
+	struct rlimit rl = { 1, 1 };
+
+	if (geteuid() == 0)
+		cr_assert_eq(setuid(65534), 0, "%s", strerror(errno));
+	cr_assert_eq(setrlimit(RLIMIT_NPROC, &rl), 0, "%s", strerror(errno));
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(run_harness(&h, 2, 0), POOL_NOSTART, "%s", h.err);
+	cr_assert(strstr(h.err, "workers cannot start: fork: Resource "
+	    "temporarily unavailable (the process limit, ulimit -u, is 1); "
+	    "use fewer workers or raise the limit") != NULL, "%s", h.err);
 }

@@ -2,7 +2,8 @@
  * pool: fork, feed, watch and reap the workers.
  *
  * Invariants:
- *  - a worker works on one row at a time and holds at most POOL_DEPTH;
+ *  - a worker works on one row at a time and holds at most POOL_DEPTH,
+ *    more than one only once rows have proven fast (see POOL_DEPTH);
  *    every row handed to a worker comes back through on_outcome exactly
  *    once: a result, the way its worker failed (charged to the oldest row
  *    only; the others come back POOL_REQUEUED), or POOL_ABANDONED on
@@ -10,11 +11,16 @@
  *  - the supervisor never blocks on a worker: channels are non-blocking,
  *    partial frames are buffered both ways, and every busy slot has a
  *    deadline;
- *  - every worker forked is reaped before pool_run returns.
+ *  - every worker forked is reaped before pool_run returns;
+ *  - workers never take the supervisor's last FD_SPARE descriptors: those
+ *    that would not fit under the open-file limit are not started.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -34,15 +41,31 @@
 #define KILL_AFTER_MS		1000	/* TERM, then KILL this much later */
 #define NOSTART_FAILURES	3	/* per slot, before giving up */
 #define MSG_MAX			256
+#define FD_SPARE		8	/* for the supervisor's own files */
 /*
- * Rows a worker may hold at once.  More than one is sent only while rows
- * take under FAST_ROW_US on average: then a worker never sleeps between
- * rows and each write carries several tasks (the echo processor runs three
- * times as fast), while slow rows (an API call) never queue behind one
- * another.
+ * Rows a worker may hold at once.  A worker is sent a second row while it
+ * works on one only once rows have proven fast: FAST_AFTER_ROWS rows timed
+ * and their moving average (each row weighs 1/ROW_AVG_WEIGHT) under
+ * FAST_ROW_US.  Then a worker never sleeps between rows and each write
+ * carries several tasks (the echo processor runs three times as fast).
+ * Until then, at every start and resume, each worker holds one row: slow
+ * rows (an API call) never queue behind one another, every idle worker
+ * gets one, and a pause (a 429) stops requests at once.
+ *
+ * FAST_AFTER_ROWS is the average's own horizon: with fewer rows it is
+ * mostly the first row's time.  One row of 8 * FAST_ROW_US or more (any
+ * API call) lifts the average over FAST_ROW_US at once and the pool queues
+ * no more; a hiccup of a few ms (a checkpoint's fsync) does not.  Rows
+ * already queued behind a row that turned out slow stay with their worker:
+ * taking them back would need the busy worker to read ahead, a duplicate
+ * request, or killing the worker mid-row.  The wait is bounded (at most
+ * POOL_DEPTH - 1 rows per worker, once per turn from fast to slow) and
+ * each queued row gets its full deadline when its worker starts it.
  */
 #define POOL_DEPTH		4
 #define FAST_ROW_US		1000
+#define ROW_AVG_WEIGHT		8
+#define FAST_AFTER_ROWS		ROW_AVG_WEIGHT
 
 enum slot_state {
 	SLOT_EMPTY,	/* no process */
@@ -56,6 +79,7 @@ enum slot_state {
 struct held {
 	uint64_t	 row;
 	void		*ctx;
+	int64_t		 sent_us;	/* dispatched (now_us) */
 };
 
 struct slot {
@@ -68,7 +92,7 @@ struct slot {
 	size_t			 woff;
 	struct held		 q[POOL_DEPTH];	/* rows sent, oldest first */
 	unsigned		 nq;
-	int64_t			 started;	/* when q[0] got the worker */
+	int64_t			 started;	/* us: q[0] got the worker */
 	int64_t			 deadline;	/* BUSY: timeout; STOPPING: KILL */
 	bool			 killed;	/* SIGKILL sent */
 	int64_t			 spawn_at;	/* EMPTY: earliest fork */
@@ -80,10 +104,14 @@ struct slot {
 struct pool {
 	struct pool_opts	 o;
 	struct slot		*slots;
+	unsigned		 asked;		/* workers before fds_fit */
+	bool			 warned;	/* on_warning was called */
 	unsigned		 limit;		/* busy workers at most */
 	unsigned		 busy;		/* workers holding rows */
 	unsigned		 inflight;	/* rows held */
 	int64_t			 row_us;	/* moving average row time */
+	unsigned		 timed;		/* rows in it, up to
+						   FAST_AFTER_ROWS */
 	int			 sigfd;
 	sigset_t		 oldmask;
 	pid_t			 self;
@@ -138,7 +166,7 @@ pool_new(const struct pool_opts *opts)
 		p->o.nworkers = 1;
 	if (p->o.max_frame == 0)
 		p->o.max_frame = FRAME_MAX_DEFAULT;
-	p->limit = p->o.nworkers;
+	p->asked = p->limit = p->o.nworkers;
 	p->sigfd = -1;
 	p->wake_at = p->tick_at = -1;
 	p->slots = calloc(p->o.nworkers, sizeof(*p->slots));
@@ -211,19 +239,42 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Gives the oldest row the slot holds its outcome and lets it go. */
+/* A worker spent us on a row: the pool's pace (see POOL_DEPTH). */
+static void
+row_timed(struct pool *p, int64_t us)
+{
+	if (p->timed == 0)
+		p->row_us = us;
+	else
+		p->row_us = (p->row_us * (ROW_AVG_WEIGHT - 1) + us) /
+		    ROW_AVG_WEIGHT;
+	if (p->timed < FAST_AFTER_ROWS)
+		p->timed++;
+}
+
+static bool
+rows_fast(const struct pool *p)
+{
+	return p->timed >= FAST_AFTER_ROWS && p->row_us < FAST_ROW_US;
+}
+
+/*
+ * Gives the oldest row the slot holds its outcome and lets it go.  Its
+ * time on the worker counts toward the pace, unless the worker never
+ * worked on it (requeued) or was cut short (abandoned).
+ */
 static void
 emit(struct pool *p, struct slot *s, enum pool_event ev, json_t *result,
     const char *message)
 {
-	int64_t us = now_us() - s->started;
+	int64_t now = now_us(), us = now - s->started;
 	struct pool_outcome o = {
 		.event = ev,
 		.row = s->q[0].row,
 		.ctx = s->q[0].ctx,
 		.result = result,
 		.message = message,
-		.latency_ms = us / 1000,
+		.latency_ms = (now - s->q[0].sent_us) / 1000,
 		.slot = (unsigned)(s - p->slots),
 	};
 
@@ -234,8 +285,9 @@ emit(struct pool *p, struct slot *s, enum pool_event ev, json_t *result,
 	p->inflight--;
 	if (s->nq == 0)
 		p->busy--;
-	s->started += us;
-	p->row_us = (p->row_us * 7 + us) / 8;
+	s->started = now;
+	if (ev != POOL_REQUEUED && ev != POOL_ABANDONED)
+		row_timed(p, us);
 	p->o.ops->on_outcome(p->o.arg, &o);
 }
 
@@ -294,18 +346,23 @@ child_main(struct pool *p, struct slot *me, int fd)
 
 /* ---- supervisor side: lifecycle of a slot ---- */
 
+/* Forks the slot's worker; on failure *what names the call, errno why. */
 static int
-slot_spawn(struct pool *p, struct slot *s, int64_t now)
+slot_spawn(struct pool *p, struct slot *s, int64_t now, const char **what)
 {
-	int sv[2];
+	int sv[2], e;
 	pid_t pid;
 
+	*what = "socketpair";
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		return -1;
 	fflush(NULL);
+	*what = "fork";
 	if ((pid = fork()) == -1) {
+		e = errno;
 		close(sv[0]);
 		close(sv[1]);
+		errno = e;
 		return -1;
 	}
 	if (pid == 0) {
@@ -483,8 +540,9 @@ dispatch_one(struct pool *p, struct slot *s, const struct pool_task *t,
 {
 	s->q[s->nq].row = t->row;
 	s->q[s->nq].ctx = t->ctx;
+	s->q[s->nq].sent_us = now_us();
 	if (s->nq++ == 0) {
-		s->started = now_us();
+		s->started = s->q[0].sent_us;
 		s->deadline = now + p->o.timeout_ms;
 		p->busy++;
 	}
@@ -526,12 +584,12 @@ ask(struct pool *p, int64_t now, struct pool_task *t)
 	return r == POOL_TASK;
 }
 
-/* May a busy slot take a second row behind the one it works on? */
+/* May a busy slot take another row behind the one it works on? */
 static bool
 can_queue(const struct pool *p, const struct slot *s)
 {
 	if (s->state != SLOT_BUSY || s->fd == -1 || s->nq >= POOL_DEPTH ||
-	    p->row_us >= FAST_ROW_US)
+	    !rows_fast(p))
 		return false;
 	return p->o.worker_max_rows == 0 ||
 	    s->rows + s->nq < p->o.worker_max_rows;
@@ -724,6 +782,158 @@ poll_timeout(struct pool *p, int64_t now)
 
 /* ---- spawning ---- */
 
+static unsigned
+alive(const struct pool *p)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < p->o.nworkers; i++)
+		if (p->slots[i].state != SLOT_EMPTY)
+			n++;
+	return n;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+warn_once(struct pool *p, const char *fmt, ...)
+{
+	char msg[2 * MSG_MAX];
+	va_list ap;
+
+	if (p->warned || p->o.ops->on_warning == NULL)
+		return;
+	p->warned = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->o.ops->on_warning(p->o.arg, msg);
+}
+
+/* Descriptors open now; a few too many (the fallback) is harmless. */
+static rlim_t
+fds_open(rlim_t limit)
+{
+	struct dirent *e;
+	DIR *d;
+	rlim_t n = 0;
+	int fd;
+
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			n += e->d_name[0] != '.';
+		closedir(d);
+		return n > 0 ? n - 1 : 0;	/* less the directory's own */
+	}
+	for (fd = 0; (rlim_t)fd < limit && fd < 65536; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+/* Raises the soft limit to need, or as near as the hard limit allows. */
+static void
+fds_raise(struct rlimit *rl, rlim_t need)
+{
+	if (rl->rlim_cur >= rl->rlim_max)
+		return;
+	rl->rlim_cur = rl->rlim_max == RLIM_INFINITY || need < rl->rlim_max ?
+	    need : rl->rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, rl) == -1)
+		getrlimit(RLIMIT_NOFILE, rl);
+}
+
+/*
+ * Each worker costs the supervisor one descriptor (its end of the
+ * socketpair; the other end too, while it forks).  When the workers and
+ * FD_SPARE more would not fit under the soft open-file limit, raises it
+ * toward the hard limit (as servers do); when even that is too low, runs
+ * the workers that fit, with a warning, or returns -1 when none does.
+ */
+static int
+fds_fit(struct pool *p, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	rlim_t open_now, need;
+	unsigned fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	open_now = fds_open(rl.rlim_cur);
+	need = open_now + FD_SPARE + p->o.nworkers;
+	if (need > rl.rlim_cur)
+		fds_raise(&rl, need);
+	if (need <= rl.rlim_cur)
+		return 0;
+	if (rl.rlim_cur <= open_now + FD_SPARE) {
+		snprintf(err, errlen, "workers cannot start: %s (the open-file "
+		    "limit, ulimit -n, is %llu and %llu files are open); "
+		    "raise the limit", strerror(EMFILE),
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)open_now);
+		return -1;
+	}
+	fit = (unsigned)(rl.rlim_cur - open_now - FD_SPARE);
+	warn_once(p, "cannot start %u of %u workers: %s (the open-file limit, "
+	    "ulimit -n, is %llu); running with %u: use fewer workers or "
+	    "raise the limit", p->o.nworkers - fit, p->o.nworkers,
+	    strerror(EMFILE), (unsigned long long)rl.rlim_cur, fit);
+	p->o.nworkers = fit;
+	return 0;
+}
+
+/* Errors that say a limit or the system ran out, not a wrong call. */
+static bool
+is_shortage(int e)
+{
+	return e == EMFILE || e == ENFILE || e == EAGAIN || e == ENOMEM ||
+	    e == ENOBUFS;
+}
+
+/*
+ * "socketpair: Too many open files (the open-file limit, ulimit -n, is
+ * 64)" into buf; returns what the user can do about it.
+ */
+static const char *
+describe_shortage(char *buf, size_t len, const char *what, int e)
+{
+	struct rlimit rl;
+	bool nofile = e == EMFILE;
+	bool nproc = e == EAGAIN && strcmp(what, "fork") == 0;
+
+	if ((nofile || nproc) &&
+	    getrlimit(nofile ? RLIMIT_NOFILE : RLIMIT_NPROC, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY) {
+		snprintf(buf, len, "%s: %s (the %s limit, ulimit -%c, is %llu)",
+		    what, strerror(e), nofile ? "open-file" : "process",
+		    nofile ? 'n' : 'u', (unsigned long long)rl.rlim_cur);
+		return "use fewer workers or raise the limit";
+	}
+	snprintf(buf, len, "%s: %s", what, strerror(e));
+	return "use fewer workers";
+}
+
+/*
+ * A worker could not start for want of descriptors, processes or memory:
+ * its slot tries again later.  While other workers run, the run goes on
+ * with them (one warning); with none, cannot_start ends it.
+ */
+static void
+spawn_short(struct pool *p, struct slot *s, const char *what, int e,
+    int64_t now)
+{
+	char cause[MSG_MAX - 48];	/* room for the advice in nostart */
+	const char *advice;
+	unsigned up = alive(p);
+
+	advice = describe_shortage(cause, sizeof(cause), what, e);
+	snprintf(p->nostart, sizeof(p->nostart), "%s; %s", cause, advice);
+	s->failures++;
+	s->spawn_at = now + SPAWN_BACKOFF_MS;
+	if (up > 0)
+		warn_once(p, "cannot start worker %u of %u: %s; running with "
+		    "%u: %s", (unsigned)(s - p->slots) + 1, p->asked, cause,
+		    up, advice);
+}
+
 /* True when every slot has failed to start NOSTART_FAILURES times in a row. */
 static bool
 cannot_start(const struct pool *p)
@@ -737,25 +947,25 @@ cannot_start(const struct pool *p)
 }
 
 static int
-spawn_due(struct pool *p, int64_t now)
+spawn_due(struct pool *p, int64_t now, char *err, size_t errlen)
 {
 	struct slot *s;
+	const char *what;
 	unsigned i;
 
 	if (p->draining || p->no_more)
 		return 0;
 	for (i = 0; i < p->o.nworkers; i++) {
 		s = &p->slots[i];
-		if (s->state != SLOT_EMPTY || now < s->spawn_at)
+		if (s->state != SLOT_EMPTY || now < s->spawn_at ||
+		    slot_spawn(p, s, now, &what) == 0)
 			continue;
-		if (slot_spawn(p, s, now) == -1) {
-			if (errno != EAGAIN && errno != ENOMEM)
-				return -1;
-			s->failures++;
-			s->spawn_at = now + SPAWN_BACKOFF_MS;
-			snprintf(p->nostart, sizeof(p->nostart), "fork: %s",
-			    strerror(errno));
+		if (!is_shortage(errno)) {
+			snprintf(err, errlen, "cannot start worker %u of %u: "
+			    "%s: %s", i + 1, p->asked, what, strerror(errno));
+			return -1;
 		}
+		spawn_short(p, s, what, errno, now);
 	}
 	return 0;
 }
@@ -877,17 +1087,6 @@ finished(const struct pool *p)
 	return p->draining || p->no_more;
 }
 
-static unsigned
-alive(const struct pool *p)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < p->o.nworkers; i++)
-		if (p->slots[i].state != SLOT_EMPTY)
-			n++;
-	return n;
-}
-
 /*
  * Closes every channel (healthy workers exit on end of file), then TERMs
  * and KILLs with doubling waits until every worker is reaped.
@@ -930,10 +1129,8 @@ loop(struct pool *p, char *err, size_t errlen)
 
 	for (;;) {
 		now = pool_now();
-		if (spawn_due(p, now) == -1) {
-			snprintf(err, errlen, "fork: %s", strerror(errno));
+		if (spawn_due(p, now, err, errlen) == -1)
 			return POOL_FAILED;
-		}
 		if (cannot_start(p)) {
 			snprintf(err, errlen, "workers cannot start: %s",
 			    p->nostart);
@@ -970,7 +1167,8 @@ pool_run(struct pool *p, char *err, size_t errlen)
 		snprintf(err, errlen, "signals: %s", strerror(errno));
 		return POOL_FAILED;
 	}
-	st = loop(p, err, errlen);
+	st = fds_fit(p, err, errlen) == -1 ? POOL_NOSTART :
+	    loop(p, err, errlen);
 	for (i = 0; i < p->o.nworkers; i++)
 		emit_all(p, &p->slots[i], POOL_ABANDONED, err);
 	shutdown_workers(p);

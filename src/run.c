@@ -1032,6 +1032,12 @@ cb_signal(void *arg, struct pool *p, int signo)
 	}
 }
 
+static void
+cb_warning(void *arg, const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
 /* In each worker: drop what belongs to the supervisor only. */
 static void
 cb_child_setup(void *arg)
@@ -1058,6 +1064,7 @@ static const struct pool_ops run_pool_ops = {
 	.on_outcome = cb_outcome,
 	.on_tick = cb_tick,
 	.on_signal = cb_signal,
+	.on_warning = cb_warning,
 	.child_setup = cb_child_setup,
 	.worker_main = cb_worker_main,
 };

@@ -26,7 +26,7 @@
 #include "rowpool/schema.h"
 
 static const char usage_text[] =
-"usage: rowpool run [OPTIONS] --output FILE INPUT\n"
+"usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
 "       rowpool --help | --version\n"
 "\n"
 "Runs a processor over every row of INPUT (CSV with a header row, or JSONL)\n"
@@ -80,12 +80,16 @@ static const char usage_text[] =
 "\n"
 "Exit status:\n"
 "   0  every row ok              1  complete, some rows failed\n"
-"  64  usage error              65  bad input, or state from another\n"
-"  66  input missing                input/settings (see --restart)\n"
-"  71  workers cannot start     73  cannot create output or state\n"
-"  74  I/O error                75  interrupted, locked, or daily quota\n"
-"  77  API key refused              exhausted: rerun the same command\n"
-"  78  configuration error          to resume\n";
+"  64  usage error (also: an     65  bad input, a damaged or edited\n"
+"      output, log or state         state, or state from another\n"
+"      that is the input)           input/settings (see --restart)\n"
+"  66  input missing            69  API unreachable (never answered)\n"
+"  70  internal error           71  workers cannot start, or out of\n"
+"  73  cannot create output         memory\n"
+"      or state                 74  I/O error\n"
+"  75  interrupted, locked, daily quota exhausted, or an outage past\n"
+"      --max-outage: rerun the same command to resume\n"
+"  77  API key refused          78  configuration error\n";
 
 enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,

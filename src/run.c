@@ -1297,9 +1297,11 @@ describe(const json_t *v, char *buf, size_t len)
 	if (v == NULL)
 		snprintf(buf, len, "unset");
 	else if (dg != NULL && json_object_size(d) == 2)
-		snprintf(buf, len, "%.*s bytes in %lld lines, hash %s",
+		snprintf(buf, len, "%.*s bytes in %lld line%s, hash %s",
 		    (int)strcspn(dg, ":"), dg, (long long)json_integer_value(
-		    json_object_get(d, "lines")), dg + strcspn(dg, ":") + 1);
+		    json_object_get(d, "lines")), json_integer_value(
+		    json_object_get(d, "lines")) == 1 ? "" : "s",
+		    dg + strcspn(dg, ":") + 1);
 	else if ((text = json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY)) !=
 	    NULL) {
 		snprintf(buf, len, "%s", text);

@@ -12,7 +12,7 @@ expect_exit 65 "$ROWPOOL" run --processor echo -j 2 -o "$T/out.jsonl" "$T/in.csv
 grep -q "input '.*in.csv' changed" "$T/err" || fail "input message: $(cat "$T/err")"
 cp "$T/orig.csv" "$T/in.csv"
 expect_exit 65 "$ROWPOOL" run --processor echo -j 2 --max-row-bytes 4096 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err"
-grep -q "setting 'max_row_bytes' changed (was 1048576, now 4096)" "$T/err" || fail "setting message: $(cat "$T/err")"
+grep -q "setting 'max_row_bytes' changed (was 1048576; now 4096)" "$T/err" || fail "setting message: $(cat "$T/err")"
 # Settings that do not change results may change on resume.
 "$ROWPOOL" run --processor echo -j 3 --batch-size 50 --timeout 9 -o "$T/out.jsonl" "$T/in.csv" || fail "resume exit $?"
 verify "$T/in.csv" "$T/out.jsonl"

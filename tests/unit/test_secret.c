@@ -1,13 +1,21 @@
 /*
- * The API key is found whole in any encoding, a piece of it at a cut,
- * and redacted in every string of an answer.
+ * The API key never leaves a worker: found whole in any encoding, a
+ * piece of it found at a cut, redacted in every string of an answer, and
+ * a worker holding it dumps no core.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "rowpool/frame.h"
+#include "rowpool/processor.h"
 #include "rowpool/secret.h"
+#include "rowpool/worker.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define KEY		"Qv7KEYLEAK/+=:&x9 Zq"
@@ -136,4 +144,132 @@ Test(secret, json_everywhere)
 	free(out);
 	json_decref(v);
 	cr_assert_eq(secret_redact_json(&s, NULL), 0);
+}
+
+/* ---- the worker ---- */
+
+/* What the probe processor saw in init. */
+static int probe_dumpable = -1;
+static struct rlimit probe_core = { 1, 1 };
+
+static int
+probe_init(void **state, const struct proc_config *cfg, char *err,
+    size_t errlen)
+{
+	*state = NULL;
+	probe_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	getrlimit(RLIMIT_CORE, &probe_core);
+	if (json_is_true(json_object_get(cfg->settings, "fail"))) {
+		snprintf(err, errlen, "cannot start: %s", cfg->api_key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Answers with the key in every place a result has. */
+static void
+probe_process(void *state, json_t *row, uint64_t index,
+    struct proc_result *res)
+{
+	const char *key = json_string_value(json_object_get(row, "key"));
+
+	if (json_is_true(json_object_get(row, "fail"))) {
+		proc_result_error(res, "http", "HTTP 400: API key %s is bad",
+		    key);
+		return;
+	}
+	proc_result_ok(res, json_pack("{s:s, s:i}", "text", key, "dumpable",
+	    probe_dumpable));
+	res->extra = json_pack("{s:s}", "model_version", key);
+}
+
+static void
+probe_fini(void *state)
+{
+}
+
+static const struct processor probe = {
+	.name = "probe",
+	.init = probe_init,
+	.process = probe_process,
+	.fini = probe_fini,
+};
+
+/*
+ * Runs worker_serve in this process (Criterion gives each test its own)
+ * on one row; returns what it sent after READY, or a FATAL reason.
+ */
+static char *
+serve_one(json_t *settings, const char *row, enum frame_type *type)
+{
+	struct proc_config cfg = { .settings = settings, .api_key = KEY };
+	struct frame_reader rd;
+	struct frame f;
+	char *got = NULL;
+	int sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
+	cr_assert_eq(frame_send(sv[0], FRAME_TASK, 7, row, strlen(row)), 0);
+	shutdown(sv[0], SHUT_WR);
+	worker_serve(sv[1], &probe, &cfg);
+	close(sv[1]);
+	frame_reader_init(&rd, 1 << 20);
+	while (frame_recv(&rd, sv[0], &f) == 1) {
+		if (f.type == FRAME_READY)
+			continue;
+		*type = f.type;
+		free(got);
+		got = strndup(f.payload, f.len);
+	}
+	frame_reader_release(&rd);
+	close(sv[0]);
+	cr_assert_not_null(got);
+	return got;
+}
+
+/* Undumpable, with core dumps off, before the processor has the key. */
+Test(secret, worker_dumps_no_core, .timeout = 10)
+{
+	enum frame_type type;
+	char *got;
+
+	cr_assert_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+	got = serve_one(NULL, "{\"key\":\"x\"}", &type);
+	cr_assert_eq(type, FRAME_RESULT);
+	cr_assert_eq(probe_dumpable, 0);
+	cr_assert_eq(probe_core.rlim_cur, 0);
+	cr_assert_eq(probe_core.rlim_max, 0);
+	free(got);
+}
+
+Test(secret, worker_results_hide_the_key, .timeout = 10)
+{
+	enum frame_type type;
+	char *got;
+
+	got = serve_one(NULL, "{\"key\":\"" KEY "\"}", &type);
+	cr_assert_eq(type, FRAME_RESULT);
+	cr_assert_str_eq(got, "{\"ok\":true,\"data\":{\"text\":\"[redacted]\","
+	    "\"dumpable\":0},\"model_version\":\"[redacted]\"}");
+	free(got);
+	got = serve_one(NULL, "{\"fail\":true,\"key\":\"Qv7KEYLEAK%2F%2B%3D"
+	    "%3A%26x9%20Zq\"}", &type);
+	cr_assert_eq(type, FRAME_RESULT);
+	cr_assert_not_null(strstr(got, "\"HTTP 400: API key [redacted] is "
+	    "bad\""), "%s", got);
+	free(got);
+}
+
+Test(secret, worker_fatal_hides_the_key, .timeout = 10)
+{
+	json_t *settings = json_pack("{s:b}", "fail", 1);
+	enum frame_type type;
+	char *got;
+
+	got = serve_one(settings, "{}", &type);
+	cr_assert_eq(type, FRAME_FATAL);
+	cr_assert_str_eq(got, "cannot start: [redacted]");
+	free(got);
+	json_decref(settings);
 }

@@ -73,7 +73,7 @@ rows "$T/oa.csv" "plain" "[[fake:400-echo-key]]" "[[fake:400-echo-key-url]]" \
     "[[fake:html-echo-key]]" "my key is $KEY"
 OPENAI_API_KEY=$KEY "$ROWPOOL" run --processor openai \
     --model gemini-2.5-flash --endpoint "$EMU/v1" --prompt "$T/prompt.txt" \
-    -j 2 --retries 1 --timeout 10 -v -o "$T/oa.jsonl" "$T/oa.csv" \
+    -j 2 --retries 0 --timeout 10 -v -o "$T/oa.jsonl" "$T/oa.csv" \
     >"$T/stdout" 2>"$T/stderr"
 rc=$?
 [ "$rc" -eq 1 ] || fail "openai: exit $rc: $(cat "$T/stderr")"

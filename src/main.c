@@ -24,6 +24,7 @@
 #include "rowpool/processor.h"
 #include "rowpool/run.h"
 #include "rowpool/schema.h"
+#include "rowpool/secret.h"
 
 static const char usage_text[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
@@ -502,6 +503,13 @@ check_llm(struct run_opts *o, struct llm_opts *l)
 		json_object_set_new(o->pconf, "schema_file",
 		    json_string(l->schema));
 	o->api_key = api_key(l, gemini);
+	/* The supervisor keeps the key for the workers it will fork. */
+	if (o->api_key != NULL && o->api_key[0] != '\0' &&
+	    secret_nodump() == -1) {
+		fprintf(stderr, "rowpool: cannot turn core dumps off: %s\n",
+		    strerror(errno));
+		exit(EX_OSERR);
+	}
 }
 
 int

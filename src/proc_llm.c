@@ -5,7 +5,8 @@
  * reports what came back; retries are the supervisor's business.
  *
  * Invariant: the API key travels only in a request header (x-goog-api-key
- * or Authorization), never in a URL, a message or a result.
+ * or Authorization), never in a URL, a message or a result: a response
+ * that quotes it has it redacted before anything reads it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "rowpool/llm.h"
 #include "rowpool/processor.h"
 #include "rowpool/schema.h"
+#include "rowpool/secret.h"
 #include "rowpool/template.h"
 
 #define RESPONSE_MAX	(8u << 20)
@@ -29,6 +31,7 @@ struct llm {
 	const json_t		*schema;	/* borrowed from settings */
 	const char		*system;	/* borrowed from settings */
 	json_t			*base;		/* request without the prompt */
+	struct secret		 key;		/* borrowed from the config */
 	char			 url[2048];
 };
 
@@ -228,6 +231,7 @@ llm_init(enum api api, void **state, const struct proc_config *cfg,
 		return -1;
 	}
 	l->api = api;
+	secret_init(&l->key, cfg->api_key);
 	l->system = setting_str(s, "system");
 	l->schema = json_object_get(s, "schema");
 	if (!json_is_object(l->schema))
@@ -333,13 +337,43 @@ outcome(struct llm *l, struct llm_outcome *o, struct proc_result *res)
 	}
 }
 
+/*
+ * Reads what came back.  A server or a proxy may quote the key (a 400
+ * that names it, a page that echoes the request's headers): it goes
+ * before the parser sees the body, so that no message the parser cuts
+ * short keeps a piece of it and no credential pattern in llm.c redacts
+ * only its first half.
+ */
+static void
+response(struct llm *l, const struct http_response *resp,
+    struct proc_result *res)
+{
+	struct llm_outcome o;
+	const char *body = resp->body;
+	char *copy = NULL;
+	size_t len = resp->len;
+
+	if (secret_in(&l->key, body, len) &&
+	    (body = copy = secret_redact(&l->key, body, len, &len)) == NULL) {
+		proc_result_error(res, "internal", "out of memory");
+		return;
+	}
+	llm_outcome_init(&o);
+	if ((l->api == API_GEMINI ? gemini_parse : openai_parse)(resp->status,
+	    body, len, &o) == -1)
+		proc_result_error(res, "internal", "out of memory");
+	else
+		outcome(l, &o, res);
+	llm_outcome_release(&o);
+	free(copy);
+}
+
 static void
 llm_process(void *state, json_t *row, uint64_t index,
     struct proc_result *res)
 {
 	struct llm *l = state;
 	struct http_response resp;
-	struct llm_outcome o;
 	enum http_status st;
 	char err[512], *prompt, *body;
 	size_t len;
@@ -354,17 +388,10 @@ llm_process(void *state, json_t *row, uint64_t index,
 	st = http_post(l->http, l->url, body, strlen(body), &resp, err,
 	    sizeof(err));
 	free(body);
-	if (st != HTTP_DONE) {
+	if (st != HTTP_DONE)
 		transport_error(res, st, err);
-		return;
-	}
-	llm_outcome_init(&o);
-	if ((l->api == API_GEMINI ? gemini_parse : openai_parse)(resp.status,
-	    resp.body, resp.len, &o) == -1)
-		proc_result_error(res, "internal", "out of memory");
 	else
-		outcome(l, &o, res);
-	llm_outcome_release(&o);
+		response(l, &resp, res);
 }
 
 const struct processor proc_gemini = {

@@ -14,6 +14,7 @@
 
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
+#include "rowpool/secret.h"
 #include "rowpool/worker.h"
 
 /*
@@ -78,9 +79,24 @@ title_row(uint64_t row)
 	setproctitle("worker: row %llu", (unsigned long long)row);
 }
 
+/*
+ * Nothing a worker sends holds the key, whichever processor made it: an
+ * answer or a message may quote what a server or a proxy echoed.
+ */
+static void
+redact_result(const struct secret *key, struct proc_result *res)
+{
+	secret_redact_msg(key, res->message, sizeof(res->message));
+	if (secret_redact_json(key, res->data) == 0 &&
+	    secret_redact_json(key, res->extra) == 0)
+		return;
+	proc_result_release(res);
+	proc_result_error(res, "internal", "out of memory hiding the API key");
+}
+
 static int
 answer(int fd, const struct processor *proc, void *state,
-    const struct frame *f)
+    const struct secret *key, const struct frame *f)
 {
 	struct proc_result res;
 	json_error_t jerr;
@@ -96,6 +112,7 @@ answer(int fd, const struct processor *proc, void *state,
 	else
 		proc->process(state, row, f->id, &res);
 	json_decref(row);
+	redact_result(key, &res);
 	out = proc_result_encode(&res, &len);
 	proc_result_release(&res);
 	if (out == NULL)	/* the row, not the worker, is at fault */
@@ -106,12 +123,21 @@ answer(int fd, const struct processor *proc, void *state,
 	return rc;
 }
 
+static int
+init_failed(int fd, const struct secret *key, char *err, size_t errlen)
+{
+	secret_redact_msg(key, err, errlen);
+	frame_send(fd, FRAME_FATAL, 0, err, strlen(err));
+	return WORKER_EXIT_INIT;
+}
+
 int
 worker_serve(int fd, const struct processor *proc,
     const struct proc_config *cfg)
 {
 	struct frame_reader rd;
 	struct frame f;
+	struct secret key;
 	char err[512];
 	void *state = NULL;
 	int rc, status = WORKER_EXIT_OK;
@@ -119,11 +145,16 @@ worker_serve(int fd, const struct processor *proc,
 	    getenv("ROWPOOL_TEST_DELAY_MS") != NULL;
 
 	setproctitle("worker: starting");
+	secret_init(&key, cfg->api_key);
 	err[0] = '\0';
-	if (proc->init(&state, cfg, err, sizeof(err)) == -1) {
-		frame_send(fd, FRAME_FATAL, 0, err, strlen(err));
-		return WORKER_EXIT_INIT;
+	/* Before the processor copies the key anywhere. */
+	if (secret_nodump() == -1) {
+		snprintf(err, sizeof(err), "cannot turn core dumps off: %s",
+		    strerror(errno));
+		return init_failed(fd, &key, err, sizeof(err));
 	}
+	if (proc->init(&state, cfg, err, sizeof(err)) == -1)
+		return init_failed(fd, &key, err, sizeof(err));
 	if (frame_send(fd, FRAME_READY, 0, NULL, 0) == -1) {
 		proc->fini(state);
 		return WORKER_EXIT_CHANNEL;
@@ -138,7 +169,7 @@ worker_serve(int fd, const struct processor *proc,
 			test_fault(fd, f.id);
 			test_delay();
 		}
-		if (answer(fd, proc, state, &f) == -1) {
+		if (answer(fd, proc, state, &key, &f) == -1) {
 			status = WORKER_EXIT_CHANNEL;
 			break;
 		}

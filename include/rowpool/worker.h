@@ -20,6 +20,11 @@
  * Serves frames on fd with processor proc until end of file.  If init
  * fails, sends a FATAL frame with the reason first.  Returns the exit
  * status for the process.  Sets the process title to the row in hand.
+ *
+ * The key: before init, the process is made undumpable with core dumps
+ * off (secret_nodump); every frame it sends (the FATAL reason, each
+ * result's message, data and extra fields) has cfg->api_key redacted
+ * (secret.h), whatever the processor did.
  */
 int	worker_serve(int fd, const struct processor *proc,
 	    const struct proc_config *cfg);

@@ -614,6 +614,67 @@ class TestOpenAI(Base):
         self.assertEqual((r.status, resp["error"]["code"]), (404, "model_not_found"))
 
 
+class TestEchoKey(Base):
+    """The *-echo-key outcomes quote the request's key, as a verbose server or a
+    proxy may; rowpool's tests check that it never keeps what they quote."""
+    ODD = "Qv7KEYLEAK/+=:&x9 Zq"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = Fake("--key", cls.ODD)
+
+    def echo(self, directive, oa=False):
+        if oa:
+            return self.post("/chat/completions", {
+                "model": MODEL, "messages": [{"role": "user", "content": directive}]},
+                headers={"Authorization": "Bearer " + self.ODD}, raw=True)
+        return self.post(GEN % MODEL, gem_body(directive),
+                         headers={"x-goog-api-key": self.ODD}, raw=True)
+
+    def test_gemini_json(self):
+        for d, code, status in (("400-echo-key", 400, "INVALID_ARGUMENT"),
+                                ("401-echo-key", 401, "UNAUTHENTICATED")):
+            r, raw = self.echo("[[fake:%s]]" % d)
+            body = json.loads(raw)
+            self.assert_error(r, body, code, status)
+            self.assertIn(self.ODD, body["error"]["message"])
+            # = and & are JSON-escaped in the raw body, as Google's are.
+            self.assertNotIn(self.ODD.encode(), raw)
+            self.assertIn(b"\\u003d:\\u0026", raw)
+
+    def test_url_encoded(self):
+        r, raw = self.echo("[[fake:400-echo-key-url]]")
+        msg = json.loads(raw)["error"]["message"]
+        self.assertEqual(r.status, 400)
+        self.assertIn("?key=Qv7KEYLEAK%2F%2B%3D%3A%26x9%20Zq&alt=json", msg)
+        self.assertNotIn(self.ODD, msg)
+
+    def test_html_page(self):
+        r, raw = self.echo("[[fake:html-echo-key]]")
+        self.assertEqual(r.status, 502)
+        self.assertTrue(r.getheader("Content-Type").startswith("text/html"))
+        page = raw.decode()
+        self.assertIn("<title>502 Bad Gateway: upstream refused x-goog-api-key: "
+                      "Qv7KEYLEAK/+=:&amp;x9 Zq</title>", page)
+        self.assertIn("<pre>x-goog-api-key: Qv7KEYLEAK/+=:&amp;x9 Zq\n", page)
+
+    def test_pad_puts_the_key_further(self):
+        _, raw = self.echo("[[fake:400-echo-key,pad=470]]")
+        msg = json.loads(raw)["error"]["message"]
+        self.assertTrue(msg.startswith("_" * 470 + "API key " + self.ODD), msg)
+        _, raw = self.echo("[[fake:html-echo-key pad=3]]")
+        self.assertIn(b"<title>___502 Bad", raw)
+
+    def test_openai(self):
+        r, raw = self.echo("[[fake:401-echo-key]]", oa=True)
+        self.assertEqual(r.status, 401)
+        self.assertIn("Authorization: Bearer " + self.ODD,
+                      json.loads(raw)["error"]["message"])
+        r, raw = self.echo("[[fake:html-echo-key]]", oa=True)
+        self.assertEqual(r.status, 502)
+        self.assertIn(b"Authorization: Bearer Qv7KEYLEAK/+=:&amp;x9 Zq", raw)
+
+
 class TestQuotaServers(unittest.TestCase):
     def post(self, fake, prompt, conn=None):
         c = conn or fake.conn()

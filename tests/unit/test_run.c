@@ -4,6 +4,7 @@
  * the run, without any processor or network.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "rowpool/journal.h"
 #include "rowpool/manifest.h"
 #include "rowpool/run.h"
+#include "fault.h"
 
 static char dir[64];
 
@@ -431,4 +433,26 @@ Test(run, unreachable_after_an_answer_is_charged, .init = setup,
 	    "failed");
 	cr_assert_eq(json_integer_value(json_object_get(r, "attempts")), 2);
 	json_decref(r);
+}
+
+/*
+ * A checkpoint that fails for want of memory is a system error (71), one
+ * that fails on the disk an I/O error (74): the exit-code table's split.
+ */
+Test(run, a_checkpoint_out_of_memory_is_71_an_io_error_74, .init = setup,
+    .fini = teardown, .timeout = 30)
+{
+	fault_fsync_arm(4, ENOMEM);
+	cr_assert_eq(run_with(all_ok), 71);
+	fault_reset();
+	cr_assert_eq(run_with(all_ok), 0, "resumes");
+}
+
+Test(run, a_checkpoint_io_error_is_74, .init = setup, .fini = teardown,
+    .timeout = 30)
+{
+	fault_fsync_arm(4, EIO);
+	cr_assert_eq(run_with(all_ok), 74);
+	fault_reset();
+	cr_assert_eq(run_with(all_ok), 0, "resumes");
 }

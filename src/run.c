@@ -758,8 +758,8 @@ read_row(struct run *r, int64_t now)
 /*
  * The next task that is allowed to go: one the rate limits held back
  * (r->next) first, then a due retry (while the retry budget lasts, or
- * when nothing else is left), else the next row not done; while the
- * breaker is open, the next row not done before any retry.
+ * when nothing else is left), else the next row not done; after a
+ * transient failure, the next row not done before any retry.
  */
 static struct task *
 candidate(struct run *r, int64_t now)
@@ -770,8 +770,14 @@ candidate(struct run *r, int64_t now)
 		r->next = NULL;
 		return t;
 	}
-	/* A probe is best made with a row that never failed. */
-	if (r->breaker.state == BREAKER_OPEN && !r->input_eof &&
+	/*
+	 * While transient failures follow one another, fresh rows go before
+	 * retries: if the API is down, the breaker opens after failures of
+	 * fresh rows (one charged attempt each) before a retried row uses up
+	 * its attempts; and a probe is best made with a row that never
+	 * failed.
+	 */
+	if (r->breaker.failures > 0 && !r->input_eof &&
 	    (t = read_row(r, now)) != NULL)
 		return t;
 	t = TAILQ_FIRST(&r->retryq);

@@ -9,6 +9,7 @@
 
 #include "rowpool/kind.h"
 #include "rowpool/proto.h"
+#include "rowpool/utf8.h"
 
 static json_t *
 encode_failure(const struct proc_result *res)
@@ -119,6 +120,7 @@ decode_failure(const json_t *o, struct proc_result *res, char *err,
 	}
 	snprintf(res->message, sizeof(res->message), "%s",
 	    msg != NULL ? json_string_value(msg) : "");
+	utf8_clean(res->message);	/* a cut may split a character */
 	res->retry_after_ms = (long)after;
 	res->quota_rpm = (long)quota;
 	res->retry = retry != NULL ? retry_parse(json_string_value(retry)) :

@@ -51,3 +51,30 @@ bitset_test(const struct bitset *b, uint64_t i)
 		return false;
 	return (b->words[i / 64] >> (i % 64)) & 1;
 }
+
+void
+bitset_clear(struct bitset *b, uint64_t i)
+{
+	if (i / 64 < b->nwords)
+		b->words[i / 64] &= ~(UINT64_C(1) << (i % 64));
+}
+
+bool
+bitset_next(const struct bitset *b, uint64_t from, uint64_t *out)
+{
+	size_t w = (size_t)(from / 64);
+	uint64_t bits;
+
+	if (w >= b->nwords)
+		return false;
+	bits = b->words[w] & (~UINT64_C(0) << (from % 64));
+	for (;;) {
+		if (bits != 0) {
+			*out = (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(bits);
+			return true;
+		}
+		if (++w >= b->nwords)
+			return false;
+		bits = b->words[w];
+	}
+}

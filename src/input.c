@@ -775,16 +775,19 @@ input_hash(const void *p, size_t n)
 
 /* Hashes the whole of fd; only the last chunk may be short. */
 static int
-fp_file(int fd, uint64_t *hash, uint64_t *size)
+fp_file(int fd, uint64_t limit, uint64_t *hash, uint64_t *size)
 {
 	unsigned char *buf;
 	uint64_t h = FP_SEED, total = 0;
+	size_t want;
 	ssize_t n;
 
 	if ((buf = malloc(FP_CHUNK)) == NULL)
 		return -1;
 	do {
-		if ((n = read_full(fd, buf, FP_CHUNK)) == -1) {
+		want = limit - total < FP_CHUNK ? (size_t)(limit - total) :
+		    FP_CHUNK;
+		if ((n = read_full(fd, buf, want)) == -1) {
 			free(buf);
 			return -1;
 		}
@@ -797,24 +800,66 @@ fp_file(int fd, uint64_t *hash, uint64_t *size)
 	return 0;
 }
 
-int
-input_fingerprint(const char *path, char *out, size_t outlen)
+/* The fingerprint of the first limit bytes of path (all: UINT64_MAX). */
+static int
+fingerprint_upto(const char *path, uint64_t limit, char *out, size_t outlen)
 {
 	uint64_t hash, size;
 	int fd, n, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	if (fp_file(fd, &hash, &size) == -1) {
+	if (fp_file(fd, limit, &hash, &size) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
 	close(fd);
+	if (limit != UINT64_MAX && size < limit) {
+		errno = ENODATA;
+		return -1;
+	}
 	n = snprintf(out, outlen, "%" PRIu64 ":%016" PRIx64, size, hash);
 	if (n < 0 || (size_t)n >= outlen) {
 		errno = ERANGE;
+		return -1;
+	}
+	return 0;
+}
+
+int
+input_fingerprint(const char *path, char *out, size_t outlen)
+{
+	return fingerprint_upto(path, UINT64_MAX, out, outlen);
+}
+
+int
+input_fingerprint_prefix(const char *path, uint64_t size, char *out,
+    size_t outlen)
+{
+	return fingerprint_upto(path, size, out, outlen);
+}
+
+int
+input_count(const char *path, const char *name, enum input_format fmt,
+    size_t max_row_bytes, uint64_t *rows)
+{
+	struct input_row row;
+	enum input_status st, ost;
+	struct input *in;
+	char err[INPUT_ERROR_MAX];
+
+	if ((in = input_open_as(path, name, fmt, max_row_bytes, &ost, err,
+	    sizeof(err))) == NULL)
+		return -1;
+	*rows = 0;
+	while ((st = input_next(in, &row, false)) == INPUT_ROW ||
+	    st == INPUT_BAD)
+		*rows = row.index + 1;
+	input_close(in);
+	if (st != INPUT_EOF) {
+		errno = st == INPUT_IOERR ? errno : EBADMSG;
 		return -1;
 	}
 	return 0;

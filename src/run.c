@@ -62,6 +62,14 @@ struct run {
 	struct input		*in;
 	bool			 input_eof;
 	uint64_t		 nrows;		/* rows read so far */
+	uint64_t		 rows_total;	/* from the first pass */
+	unsigned		 nretry;	/* in retryq */
+	time_t			 started;	/* wall clock, this session */
+	struct {			/* done rows over time: the rate */
+		int64_t		 ms;
+		uint64_t	 done;
+	}			 rate[64];
+	unsigned		 nrate;
 	struct taskq		 retryq;	/* by not_before */
 	struct task		*next;		/* read, held back by a limit */
 	unsigned		 inflight;
@@ -173,6 +181,7 @@ retry_push(struct run *r, struct task *t)
 {
 	struct task *it;
 
+	r->nretry++;
 	TAILQ_FOREACH_REVERSE(it, &r->retryq, taskq, entry)
 		if (it->not_before <= t->not_before)
 			break;
@@ -184,13 +193,78 @@ retry_push(struct run *r, struct task *t)
 
 /* ---- checkpoints ---- */
 
+/* Rows a second over the last minute, from the samples of each commit. */
+static double
+rows_per_s(struct run *r, int64_t now)
+{
+	unsigned i, n = r->nrate < 64 ? r->nrate : 64, oldest = 0;
+	bool found = false;
+
+	for (i = 0; i < n; i++)
+		if (now - r->rate[i].ms <= 60000 && (!found ||
+		    r->rate[i].ms < r->rate[oldest].ms)) {
+			oldest = i;
+			found = true;
+		}
+	r->rate[r->nrate % 64].ms = now;
+	r->rate[r->nrate++ % 64].done = r->st.ndone;
+	if (!found || now <= r->rate[oldest].ms)
+		return 0;
+	return (double)(r->st.ndone - r->rate[oldest].done) * 1000.0 /
+	    (double)(now - r->rate[oldest].ms);
+}
+
+static void
+iso_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * What rowpool status shows: the manifest's "run" object, brought up to
+ * date at every checkpoint.
+ */
+static void
+run_info(struct run *r, int64_t now, const char *state, int exit_status)
+{
+	struct timespec ts;
+	char when[32];
+	double rate = rows_per_s(r, now);
+	uint64_t left = r->rows_total - (r->rows_total > r->st.ndone ?
+	    r->st.ndone : r->rows_total);
+	json_t *o = r->st.run;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_set_new(o, "state", json_string(state));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	iso_time(r->started, when, sizeof(when));
+	json_object_set_new(o, "started", json_string(when));
+	iso_time(ts.tv_sec, when, sizeof(when));
+	json_object_set_new(o, "updated", json_string(when));
+	json_object_set_new(o, "updated_epoch", json_real((double)ts.tv_sec +
+	    (double)ts.tv_nsec / 1e9));
+	json_object_set_new(o, "retry_queue", json_integer(r->nretry));
+	json_object_set_new(o, "in_flight", json_integer(r->inflight));
+	json_object_set_new(o, "rows_per_s", json_real(rate));
+	json_object_set_new(o, "eta_s", rate > 0 ? json_integer((json_int_t)
+	    ((double)left / rate)) : json_null());
+	json_object_set_new(o, "exit_status", exit_status >= 0 ?
+	    json_integer(exit_status) : json_null());
+	json_object_set_new(o, "why", exit_status > 1 ?
+	    json_string(r->why) : json_null());
+}
+
 static int
-commit(struct run *r, int64_t now)
+commit_as(struct run *r, int64_t now, const char *state, int exit_status)
 {
 	struct timespec t0, t1;
 
+	run_info(r, now, state, exit_status);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (state_commit(&r->st, r->input_eof ? (int64_t)r->nrows : -1) == -1)
+	if (state_commit(&r->st, (int64_t)r->rows_total) == -1)
 		return state_failed(r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("checkpoint: %llu rows done, %lld us",
@@ -200,6 +274,12 @@ commit(struct run *r, int64_t now)
 	r->pending = 0;
 	r->last_commit = now;
 	return 0;
+}
+
+static int
+commit(struct run *r, int64_t now)
+{
+	return commit_as(r, now, "running", -1);
 }
 
 static void
@@ -455,7 +535,7 @@ read_row(struct run *r, int64_t now)
 	bool want;
 
 	while (!r->input_eof && r->status == 0) {
-		want = !bitset_test(&r->st.done, r->nrows);
+		want = state_wanted(&r->st, r->nrows);
 		if (!input_step(r, &row, want, &st))
 			break;
 		if (!want)
@@ -495,6 +575,7 @@ candidate(struct run *r, int64_t now)
 	if (t != NULL && t->not_before <= now && gate_take_retry(&r->gate,
 	    r->input_eof && r->inflight == 0)) {
 		TAILQ_REMOVE(&r->retryq, t, entry);
+		r->nretry--;
 		return t;
 	}
 	return read_row(r, now);
@@ -770,6 +851,60 @@ fingerprint(struct run *r, char *fp, size_t len)
 	    strerror(errno)), -1;
 }
 
+/* The cheap first pass: the run's total, for progress and status. */
+static int
+count_rows(struct run *r)
+{
+	if (input_count(r->st.in_path, r->st.in_name, r->o->format,
+	    r->o->max_row_bytes, &r->rows_total) == 0)
+		return 0;
+	return run_fail(r, errno == EBADMSG ? EX_DATAERR : io_exit_status(
+	    errno), "input '%s': %s", r->st.in_name, strerror(errno)), -1;
+}
+
+/* 1234567 -> "1,234,567" */
+static const char *
+commas(uint64_t n, char *buf, size_t len)
+{
+	char digits[32];
+	size_t nd, i, o = 0;
+
+	nd = (size_t)snprintf(digits, sizeof(digits), "%llu",
+	    (unsigned long long)n);
+	for (i = 0; i < nd && o + 2 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* One line in the log to say what this run starts from. */
+static void
+say_start(struct run *r)
+{
+	char a[32], b[32], c[32];
+
+	if (r->st.appended > 0)
+		log_info("input '%s' grew by %s bytes since the last run: "
+		    "processing the new rows", r->st.in_name,
+		    commas(r->st.appended, a, sizeof(a)));
+	if (r->st.nredo > 0)
+		log_info("--retry-failed: %s failed rows to do again",
+		    commas(r->st.nredo, a, sizeof(a)));
+	if (r->st.ndone > 0)
+		log_info("resuming: %s of %s rows done, %s to do",
+		    commas(r->st.ndone - r->st.nredo, a, sizeof(a)),
+		    commas(r->rows_total, b, sizeof(b)),
+		    commas(r->rows_total - r->st.ndone + r->st.nredo, c,
+		    sizeof(c)));
+	else
+		log_info("starting: input '%s', %s rows, %u workers",
+		    r->st.in_name, commas(r->rows_total, a, sizeof(a)),
+		    r->o->workers);
+}
+
 static int
 start(struct run *r)
 {
@@ -781,6 +916,7 @@ start(struct run *r)
 		.settings = r->o->settings,
 		.sources = r->pcfg.settings,
 		.restart = r->o->restart,
+		.retry_kinds = r->o->retry_kinds,
 		.interrupted = state_interrupted,
 		.arg = r,
 	};
@@ -801,15 +937,12 @@ start(struct run *r)
 		return -1;
 	if (state_recover(&r->st, fp) == -1)
 		return state_failed(r);
+	if (count_rows(r) == -1)
+		return -1;
 	sigcatch_test_raise("startup");
 	if (signals_handle(r))
 		return -1;
-	if (r->st.ndone > 0)
-		log_info("resuming: %llu rows already done",
-		    (unsigned long long)r->st.ndone);
-	else if (!r->o->restart)
-		log_info("starting: input '%s', %u workers", r->st.in_name,
-		    r->o->workers);
+	say_start(r);
 	r->last_commit = pool_now();
 	limits_init(r, r->last_commit);
 	/* The first checkpoint records the fingerprints before any work. */
@@ -911,6 +1044,7 @@ finish(struct run *r)
 	summary(r);
 	log_resources();
 	r->status = r->st.nfailed > 0 ? 1 : 0;
+	commit_as(r, pool_now(), "finished", r->status);
 }
 
 static void
@@ -940,7 +1074,7 @@ run_pool(struct run *r)
 	}
 	/* Interrupted or stopped: keep what is done (state_commit refuses
 	 * once the checkpoint path failed: an fsync is never retried). */
-	commit(r, pool_now());
+	commit_as(r, pool_now(), "stopped", r->status);
 }
 
 static void
@@ -970,6 +1104,7 @@ run_main(const struct run_opts *o)
 	sigcatch_install(&old);
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.started = time(NULL);
 	TAILQ_INIT(&r.retryq);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;

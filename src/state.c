@@ -249,12 +249,15 @@ static json_t *
 manifest_new(struct state *s, const char *fingerprint)
 {
 	json_t *set = settings_digest(s->o.settings);
+	char abs[PATH_MAX];
 
 	if (set == NULL)
 		return NULL;
-	return json_pack("{s:i, s:{s:s, s:s}, s:o, s:I, s:I, s:I, s:I, s:n}",
-	    "version", MANIFEST_VERSION, "input", "path", s->o.input,
-	    "fingerprint", fingerprint, "settings", set,
+	if (realpath(s->in_path, abs) == NULL)
+		strlcpy(abs, s->in_path, sizeof(abs));
+	return json_pack("{s:i, s:{s:s, s:s, s:s}, s:o, s:I, s:I, s:I, s:I, "
+	    "s:n}", "version", MANIFEST_VERSION, "input", "path", s->o.input,
+	    "abspath", abs, "fingerprint", fingerprint, "settings", set,
 	    "journal_length", (json_int_t)0, "rows_done", (json_int_t)0,
 	    "ok", (json_int_t)0, "failed", (json_int_t)0, "rows_total");
 }
@@ -381,10 +384,10 @@ manifest_fields(struct state *s, const json_t *m, uint64_t *committed)
 		return bad_field(s, "settings", "is not an object");
 	if (count_field(s, m, "journal_length", committed) == -1 ||
 	    count_field(s, m, "rows_done", &s->ndone) == -1 ||
-	    count_field(s, m, "ok", &s->nok) == -1 ||
-	    count_field(s, m, "failed", &s->nfailed) == -1)
+	    count_field(s, m, "ok", &s->m_ok) == -1 ||
+	    count_field(s, m, "failed", &s->m_failed) == -1)
 		return -1;
-	if (s->nok + s->nfailed != s->ndone)
+	if (s->m_ok + s->m_failed != s->ndone)
 		return bad_field(s, "rows_done", "is not 'ok' plus 'failed'");
 	v = json_object_get(m, "rows_total");
 	if (v != NULL && !json_is_null(v) && (count_field(s, m, "rows_total",
@@ -397,6 +400,39 @@ manifest_fields(struct state *s, const json_t *m, uint64_t *committed)
 	return 0;
 }
 
+/*
+ * The input grew: its first bytes are exactly the ones the state was
+ * made from, which ended at the end of a line, and rows were appended.
+ * The rows done keep their index; the new ones are simply not done yet.
+ */
+static bool
+appended(struct state *s, const char *was, const char *now)
+{
+	unsigned long long old, cur;
+	char fp[64], last;
+	int fd;
+
+	if (sscanf(was, "%llu:", &old) != 1 || sscanf(now, "%llu:", &cur) !=
+	    1 || old == 0 || cur <= old)
+		return false;
+	if (input_fingerprint_prefix(s->in_path, old, fp, sizeof(fp)) == -1 ||
+	    strcmp(fp, was) != 0)
+		return false;
+	if ((fd = open(s->in_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	if (pread(fd, &last, 1, (off_t)old - 1) != 1 ||
+	    (last != '\n' && last != '\r')) {
+		close(fd);
+		state_fail(s, EX_DATAERR, "input '%s' grew, but its last line "
+		    "had no line end, so the rows appended change it; rerun "
+		    "with --restart to start over", s->in_name);
+		return false;
+	}
+	close(fd);
+	s->appended = cur - old;
+	return true;
+}
+
 static int
 manifest_check(struct state *s, json_t *m, const char *fingerprint,
     uint64_t *committed)
@@ -407,7 +443,7 @@ manifest_check(struct state *s, json_t *m, const char *fingerprint,
 		return -1;
 	fp = json_string_value(json_object_get(json_object_get(m, "input"),
 	    "fingerprint"));
-	if (strcmp(fp, fingerprint) != 0)
+	if (strcmp(fp, fingerprint) != 0 && !appended(s, fp, fingerprint))
 		return state_fail(s, EX_DATAERR, "input '%s' changed since the "
 		    "run in '%s' began (fingerprint %s, now %s); rerun with "
 		    "--restart to start over", s->o.input, s->dir,
@@ -418,21 +454,87 @@ manifest_check(struct state *s, json_t *m, const char *fingerprint,
 	return 0;
 }
 
+/* ---- results, as the journal says ---- */
+
+/* The kind of a failed result's record, or KIND_COUNT when unknown. */
+static int
+failed_kind(const char *payload, uint32_t len)
+{
+	json_error_t jerr;
+	json_t *rec;
+	int k;
+
+	if ((rec = json_loadb(payload, len, 0, &jerr)) == NULL)
+		return KIND_COUNT;
+	k = kind_parse(json_string_value(json_object_get(json_object_get(rec,
+	    "error"), "kind")));
+	json_decref(rec);
+	return k == -1 ? KIND_COUNT : k;
+}
+
+/* Counts row's new last result; -1 with ENOMEM. */
+static int
+count_result(struct state *s, uint64_t row, const char *payload,
+    uint32_t len)
+{
+	static const char failed[] = "\"status\":\"failed\"";
+	int k;
+
+	if (memmem(payload, len, failed, sizeof(failed) - 1) == NULL) {
+		s->nok++;
+		return 0;
+	}
+	s->nfailed++;
+	k = failed_kind(payload, len);
+	s->nkind[k]++;
+	return k < KIND_COUNT ? bitset_set(&s->failed[k], row) : 0;
+}
+
+/* Row's last result is about to be replaced: uncount it. */
+static void
+forget_result(struct state *s, uint64_t row)
+{
+	int k;
+
+	for (k = 0; k < KIND_COUNT; k++)
+		if (bitset_test(&s->failed[k], row)) {
+			bitset_clear(&s->failed[k], row);
+			s->nkind[k]--;
+			s->nfailed--;
+			return;
+		}
+	if (s->nok > 0)
+		s->nok--;
+	else if (s->nfailed > 0) {	/* a kind this rowpool does not know */
+		s->nkind[KIND_COUNT]--;
+		s->nfailed--;
+	}
+}
+
 static int
 visit_done(uint64_t row, const char *payload, uint32_t len, uint64_t off,
     void *arg)
 {
 	struct state *s = arg;
+	bool repl = (row & JOURNAL_REPLACES) != 0;
 
-	if (bitset_test(&s->done, row)) {
+	row &= ~JOURNAL_REPLACES;
+	if (bitset_test(&s->done, row) != repl) {
 		s->dup_off = off + 1;	/* 0 means none */
+		s->bad_replace = repl;
 		return 1;
 	}
-	if (bitset_set(&s->done, row) == -1) {
+	if (repl)
+		forget_result(s, row);
+	else if (bitset_set(&s->done, row) == -1) {
 		s->visit_errno = errno;
 		return 1;
 	}
-	s->nrecords++;
+	s->nrecords += !repl;
+	if (count_result(s, row, payload, len) == -1) {
+		s->visit_errno = errno;
+		return 1;
+	}
 	return 0;
 }
 
@@ -497,9 +599,10 @@ journal_recover(struct state *s, uint64_t committed)
 		    strerror(s->visit_errno)), -1;
 	if (s->j == NULL && s->dup_off != 0)
 		return state_fail(s, EX_DATAERR, "journal '%s': record at offset "
-		    "%llu repeats a row; refusing to resume (rerun with "
-		    "--restart to start over)", s->jpath,
-		    (unsigned long long)(s->dup_off - 1)), -1;
+		    "%llu %s; refusing to resume (rerun with --restart to start "
+		    "over)", s->jpath, (unsigned long long)(s->dup_off - 1),
+		    s->bad_replace ? "replaces a row never done" :
+		    "repeats a row"), -1;
 	if (s->j == NULL && (errno == EBADMSG || errno == ENODATA))
 		return state_fail(s, EX_DATAERR, "journal '%s': damaged record "
 		    "at offset %llu; refusing to resume (rerun with --restart "
@@ -511,6 +614,9 @@ journal_recover(struct state *s, uint64_t committed)
 		return bad_field(s, "rows_done", s->nrecords < s->ndone ?
 		    "counts more rows than the journal holds" :
 		    "counts fewer rows than the journal holds");
+	if (s->nok != s->m_ok || s->nfailed != s->m_failed)
+		return bad_field(s, s->nok != s->m_ok ? "ok" : "failed",
+		    "disagrees with the journal");
 	return 0;
 }
 
@@ -624,6 +730,47 @@ spool_input(struct state *s)
 	return 0;
 }
 
+/* --retry-failed: the rows to do again, by the kind they failed with. */
+static int
+select_redo(struct state *s)
+{
+	uint64_t row, from;
+	int k;
+
+	for (k = 0; k < KIND_COUNT; k++)
+		for (from = 0; (s->o.retry_kinds & (1u << k)) &&
+		    bitset_next(&s->failed[k], from, &row); from = row + 1) {
+			if (bitset_set(&s->redo, row) == -1)
+				return state_fail(s, EX_OSERR, "out of memory"),
+				    -1;
+			s->nredo++;
+		}
+	return 0;
+}
+
+/*
+ * DIR/settings.json: the settings in full (the manifest keeps digests of
+ * long ones), for rowpool export (the schema's fields) and for people.
+ */
+static int
+write_settings(struct state *s)
+{
+	char path[PATH_MAX], *text;
+	const char *step = "write";
+	int rc;
+
+	if (path_join(path, sizeof(path), s->dir, "settings.json") == -1 ||
+	    (text = json_dumps(s->o.settings, JSON_INDENT(2) |
+	    JSON_SORT_KEYS)) == NULL)
+		return state_fail(s, EX_OSERR, "out of memory"), -1;
+	rc = durable_replace(path, 0600, text, strlen(text), &step);
+	free(text);
+	if (rc == -1)
+		return state_fail(s, io_exit_status(errno), "state '%s': %s: "
+		    "%s", path, step, strerror(errno)), -1;
+	return 0;
+}
+
 /* ---- the calling sequence ---- */
 
 void
@@ -633,7 +780,9 @@ state_init(struct state *s, const struct state_opts *o)
 	s->o = *o;
 	s->in_name = o->input;
 	s->tokens = json_object();
+	s->run = json_object();
 	bitset_init(&s->done);
+	bitset_init(&s->redo);
 }
 
 int
@@ -666,38 +815,59 @@ state_spool(struct state *s)
 int
 state_recover(struct state *s, const char *fingerprint)
 {
-	if (recover(s, fingerprint) == -1)
+	if (recover(s, fingerprint) == -1 || select_redo(s) == -1)
 		return -1;
 	if ((s->manifest = manifest_new(s, fingerprint)) == NULL)
 		return state_fail(s, EX_OSERR, "out of memory"), -1;
-	return 0;
+	return write_settings(s);
+}
+
+bool
+state_wanted(const struct state *s, uint64_t row)
+{
+	return !bitset_test(&s->done, row) || bitset_test(&s->redo, row);
+}
+
+static int
+record_fail(struct state *s, int err)
+{
+	state_fail(s, io_exit_status(err), "journal '%s': %s", s->jpath,
+	    strerror(err));
+	s->commit_failed = true;
+	return -1;
 }
 
 int
 state_record(struct state *s, uint64_t row, const json_t *rec, bool ok)
 {
+	bool repl = bitset_test(&s->redo, row);
 	char *text;
+	size_t len;
+	int rc;
 
-	if (bitset_test(&s->done, row))
+	if (bitset_test(&s->done, row) && !repl)
 		abort();	/* a row finalized twice: a bug, never a result */
-	text = json_dumps(rec, JSON_COMPACT);
-	if (text == NULL || bitset_set(&s->done, row) == -1 ||
-	    journal_append(s->j, row, text, (uint32_t)strlen(text)) == -1) {
-		state_fail(s, io_exit_status(text == NULL ? ENOMEM : errno),
-		    "journal '%s': %s", s->jpath, strerror(text == NULL ?
-		    ENOMEM : errno));
-		s->commit_failed = true;
-		free(text);
-		return -1;
-	}
-	free(text);
-	s->ndone++;
-	if (ok)
-		s->nok++;
+	if ((text = json_dumps(rec, JSON_COMPACT)) == NULL)
+		return record_fail(s, ENOMEM);
+	len = strlen(text);
+	if (!repl && bitset_set(&s->done, row) == -1)
+		rc = -1;
 	else
-		s->nfailed++;
-	return 0;
+		rc = journal_append(s->j, row | (repl ? JOURNAL_REPLACES : 0),
+		    text, (uint32_t)len);
+	if (rc == 0 && repl) {
+		forget_result(s, row);
+		bitset_clear(&s->redo, row);
+		s->nredo--;
+	}
+	s->ndone += rc == 0 && !repl;
+	if (rc == 0)
+		rc = count_result(s, row, text, (uint32_t)len);
+	free(text);
+	(void)ok;
+	return rc == 0 ? 0 : record_fail(s, errno);
 }
+
 
 void
 state_add_usage(struct state *s, const json_t *usage)
@@ -712,6 +882,20 @@ state_add_usage(struct state *s, const json_t *usage)
 			    json_integer_value(v)));
 }
 
+static json_t *
+by_kind(const struct state *s)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = 0; k <= KIND_COUNT; k++)
+		if (s->nkind[k] > 0)
+			json_object_set_new(o, k < KIND_COUNT ?
+			    kind_name((enum kind)k) : "unknown",
+			    json_integer((json_int_t)s->nkind[k]));
+	return o;
+}
+
 static void
 manifest_counts(struct state *s, int64_t rows_total)
 {
@@ -723,6 +907,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	json_object_set_new(s->manifest, "failed",
 	    json_integer((json_int_t)s->nfailed));
 	json_object_set(s->manifest, "tokens", s->tokens);
+	json_object_set_new(s->manifest, "failed_by_kind", by_kind(s));
+	json_object_set(s->manifest, "run", s->run);
 	json_object_set_new(s->manifest, "rows_total", rows_total >= 0 ?
 	    json_integer((json_int_t)rows_total) : json_null());
 }
@@ -761,11 +947,18 @@ state_child(struct state *s)
 void
 state_release(struct state *s)
 {
+	int k;
+
 	if (s->j != NULL)
 		journal_close(s->j);
 	json_decref(s->manifest);
 	json_decref(s->tokens);
 	bitset_release(&s->done);
+	bitset_release(&s->redo);
+	for (k = 0; k < KIND_COUNT; k++)
+		bitset_release(&s->failed[k]);
+	json_decref(s->run);
+	s->run = NULL;
 	if (s->out_pfh != NULL)
 		pidfile_remove(s->out_pfh);
 	if (s->pfh != NULL)

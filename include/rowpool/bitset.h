@@ -20,5 +20,8 @@ void	bitset_release(struct bitset *b);
 /* Sets bit i, growing the set as needed.  Returns 0 or -1 (ENOMEM). */
 int	bitset_set(struct bitset *b, uint64_t i);
 bool	bitset_test(const struct bitset *b, uint64_t i);
+void	bitset_clear(struct bitset *b, uint64_t i);
+/* The first set bit at or after from, in *out; false when none. */
+bool	bitset_next(const struct bitset *b, uint64_t from, uint64_t *out);
 
 #endif

@@ -125,6 +125,15 @@ struct input	*input_open_as(const char *path, const char *name,
 enum input_status	input_next(struct input *in, struct input_row *row,
 			    bool want);
 
+/*
+ * Counts the records of a whole file (good and bad rows), reading it as
+ * input_next(want false) does: the cheap first pass that gives a run
+ * its total.  Returns 0, or -1 with errno (EBADMSG: a file-level
+ * problem, which input_open reports in full).
+ */
+int	input_count(const char *path, const char *name, enum input_format fmt,
+	    size_t max_row_bytes, uint64_t *rows);
+
 /* Column names (CSV header, in order); NULL and 0 for JSONL. */
 const char *const	*input_columns(const struct input *in, size_t *ncols);
 
@@ -138,6 +147,12 @@ void	input_close(struct input *in);
  * (from open/read; ERANGE when outlen is too small).
  */
 int	input_fingerprint(const char *path, char *out, size_t outlen);
+/*
+ * The fingerprint the file's first size bytes would have as a file of
+ * their own; -1 with ENODATA when the file is shorter.
+ */
+int	input_fingerprint_prefix(const char *path, uint64_t size, char *out,
+	    size_t outlen);
 
 /* The fingerprint's hash (rp64) of n bytes at p. */
 uint64_t	input_hash(const void *p, size_t n);

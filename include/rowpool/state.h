@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "rowpool/bitset.h"
+#include "rowpool/kind.h"
 
 struct journal;
 struct pidfh;
@@ -43,6 +44,9 @@ struct state_opts {
 	const json_t	*settings;	/* those that change results */
 	const json_t	*sources;	/* "prompt_file"...: for messages */
 	bool		 restart;
+	/* --retry-failed: rows whose last result failed with one of these
+	 * kinds (bits 1 << kind) are done again; 0: none. */
+	unsigned	 retry_kinds;
 	/* Called when a read of a stream input is interrupted by a
 	 * signal: true to stop (then s->status is the caller's to set). */
 	bool		(*interrupted)(void *arg);
@@ -61,13 +65,25 @@ struct state {
 	struct pidfh		*out_pfh;	/* OUTPUT.lock */
 	struct journal		*j;
 	json_t			*manifest;
-	struct bitset		 done;
-	uint64_t		 ndone, nok, nfailed;
+	struct bitset		 done;		/* rows with a final record */
+	struct bitset		 redo;		/* done, but to be done again */
+	struct bitset		 failed[KIND_COUNT];	/* last result failed */
+	uint64_t		 nkind[KIND_COUNT + 1];	/* [KIND_COUNT]: kinds
+							   this rowpool does
+							   not know */
+	uint64_t		 ndone, nok, nfailed, nredo;
+	uint64_t		 appended;	/* input bytes new since the
+						   last run (it grew), or 0 */
+	json_t			*run;		/* the live "run" object the
+						   caller keeps up to date */
 	json_t			*tokens;	/* usage totals of ok rows */
 	bool			 commit_failed;	/* never commit again */
 	int			 status;	/* 0, or why it failed */
 	char			 why[1024];
-	uint64_t		 nrecords;	/* recovery */
+	uint64_t		 nrecords;	/* recovery: distinct rows */
+	bool			 bad_replace;	/* recovery: a replacement of
+						   a row never done */
+	uint64_t		 m_ok, m_failed;	/* recovery: the manifest's */
 	uint64_t		 dup_off;	/* recovery: 1 + a repeat's */
 	int			 visit_errno;	/* recovery */
 };
@@ -76,9 +92,12 @@ void	state_init(struct state *s, const struct state_opts *o);
 int	state_open(struct state *s);
 int	state_spool(struct state *s);
 int	state_recover(struct state *s, const char *fingerprint);
+/* Should row be sent (not done, or to be done again)? */
+bool	state_wanted(const struct state *s, uint64_t row);
 /*
  * Appends the final result rec of row to the journal and marks it done;
- * the row must not be done yet (abort() otherwise: a bug).
+ * the row must not be done yet, or be one to do again (abort()
+ * otherwise: a bug); for the latter the record replaces the old one.
  */
 int	state_record(struct state *s, uint64_t row, const json_t *rec,
 	    bool ok);

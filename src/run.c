@@ -34,8 +34,10 @@
 #include "rowpool/proto.h"
 #include "rowpool/retry.h"
 #include "rowpool/run.h"
+#include "rowpool/progress.h"
 #include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
+#include "rowpool/stats.h"
 #include "rowpool/worker.h"
 
 #define TITLE_EVERY_MS		1000
@@ -65,6 +67,7 @@ struct run {
 	uint64_t		 rows_total;	/* from the first pass */
 	unsigned		 nretry;	/* in retryq */
 	time_t			 started;	/* wall clock, this session */
+	double			 rate_now;	/* at the last commit */
 	struct {			/* done rows over time: the rate */
 		int64_t		 ms;
 		uint64_t	 done;
@@ -83,6 +86,9 @@ struct run {
 	const struct processor	*proc;
 	struct proc_config	 pcfg;
 	uint64_t		 kinds[KIND_COUNT];	/* this run's failures */
+	struct stats		 stats;
+	struct progress		 progress;
+	int64_t			 t0;		/* monotonic start */
 };
 
 void
@@ -102,6 +108,7 @@ run_opts_init(struct run_opts *o)
 	o->max_row_bytes = 1024 * 1024;
 	o->max_outage_ms = 15 * 60 * 1000;
 	o->unreachable_ms = 20 * 1000;
+	o->progress_ms = 60 * 1000;
 }
 
 /* Records the first fatal condition; later ones do not overwrite it. */
@@ -232,7 +239,7 @@ run_info(struct run *r, int64_t now, const char *state, int exit_status)
 {
 	struct timespec ts;
 	char when[32];
-	double rate = rows_per_s(r, now);
+	double rate = r->rate_now = rows_per_s(r, now);
 	uint64_t left = r->rows_total - (r->rows_total > r->st.ndone ?
 	    r->st.ndone : r->rows_total);
 	json_t *o = r->st.run;
@@ -339,6 +346,7 @@ record_failed(struct run *r, uint64_t row, unsigned attempts,
 	    (json_int_t)row, "status", "failed", "attempts", (int)attempts,
 	    "error", "kind", kind_name(kind), "message", message);
 	r->kinds[kind]++;
+	r->stats.failed++;
 	log_info("row %llu failed after %u attempts: %s: %s",
 	    (unsigned long long)row, attempts, kind_name(kind), message);
 	record(r, row, rec, false, now);
@@ -378,6 +386,7 @@ attempt_failed(struct run *r, struct task *t, const struct failure *f,
 {
 	struct verdict v;
 
+	r->stats.throttled += f->kind == KIND_RATE_LIMITED;
 	retry_decide(&r->gate, &t->a, f, &r->ro, now, &v);
 	log_gate_events(r, now);
 	apply_stop(r, &v.stop);
@@ -419,6 +428,8 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 	if (!res->unreachable)
 		gate_answered(&r->gate);
 	if (res->ok) {
+		stats_latency(&r->stats, o->latency_ms);
+		r->stats.ok++;
 		record_ok(r, t, res, o->latency_ms, now);
 		task_free(t);
 		return;
@@ -470,6 +481,8 @@ dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 {
 	t->a.attempts++;
 	t->a.probe = gate_is_probing(&r->gate);
+	r->stats.requests++;
+	r->stats.retries += t->a.failures > 0;
 	r->inflight++;
 	pt->row = t->row;
 	pt->payload = t->payload;
@@ -638,6 +651,39 @@ set_title(struct run *r, int64_t now)
 		    (unsigned long long)r->st.ndone, r->inflight);
 }
 
+/* Why the run is slow right now, if the gate is why. */
+static const char *
+slow_because(const struct run *r, int64_t now)
+{
+	if (now < r->gate.pause_until)
+		return "paused: rate limited";
+	if (r->gate.breaker.state == BREAKER_OPEN)
+		return "breaker open: the API is failing";
+	return NULL;
+}
+
+static void
+show_progress(struct run *r, int64_t now)
+{
+	struct progress_view v = {
+		.done = r->st.ndone - r->st.nredo,
+		.total = r->rows_total,
+		.ok = r->st.nok,
+		.failed = r->st.nfailed,
+		.retrying = r->nretry,
+		.in_flight = r->inflight,
+		.rate = r->rate_now,
+		.tokens = json_object_size(r->st.tokens) > 0 ?
+		    (long long)json_integer_value(json_object_get(r->st.tokens,
+		    "total_tokens")) : -1,
+		.slow = slow_because(r, now),
+	};
+	char line[512];
+
+	progress_format(&v, line, sizeof(line));
+	progress_draw(&r->progress, line, now);
+}
+
 static int64_t
 earliest(int64_t a, int64_t b)
 {
@@ -661,7 +707,12 @@ cb_tick(void *arg, int64_t now)
 		commit_or_stop(r, now);
 	if (now - r->last_title >= TITLE_EVERY_MS)
 		set_title(r, now);
+	if (progress_due(&r->progress, now))
+		show_progress(r, now);
 	wake = earliest(wake, r->last_title + TITLE_EVERY_MS);
+	if (r->progress.mode != PROGRESS_OFF && r->progress.last != -1)
+		wake = earliest(wake, r->progress.last +
+		    r->progress.every_ms);
 	if (r->pending > 0)
 		wake = earliest(wake, r->last_commit + r->o->commit_ms);
 	return wake;
@@ -862,23 +913,6 @@ count_rows(struct run *r)
 	    errno), "input '%s': %s", r->st.in_name, strerror(errno)), -1;
 }
 
-/* 1234567 -> "1,234,567" */
-static const char *
-commas(uint64_t n, char *buf, size_t len)
-{
-	char digits[32];
-	size_t nd, i, o = 0;
-
-	nd = (size_t)snprintf(digits, sizeof(digits), "%llu",
-	    (unsigned long long)n);
-	for (i = 0; i < nd && o + 2 < len; i++) {
-		if (i > 0 && (nd - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
 
 /* One line in the log to say what this run starts from. */
 static void
@@ -889,19 +923,19 @@ say_start(struct run *r)
 	if (r->st.appended > 0)
 		log_info("input '%s' grew by %s bytes since the last run: "
 		    "processing the new rows", r->st.in_name,
-		    commas(r->st.appended, a, sizeof(a)));
+		    progress_num(r->st.appended, a, sizeof(a)));
 	if (r->st.nredo > 0)
 		log_info("--retry-failed: %s failed rows to do again",
-		    commas(r->st.nredo, a, sizeof(a)));
+		    progress_num(r->st.nredo, a, sizeof(a)));
 	if (r->st.ndone > 0)
 		log_info("resuming: %s of %s rows done, %s to do",
-		    commas(r->st.ndone - r->st.nredo, a, sizeof(a)),
-		    commas(r->rows_total, b, sizeof(b)),
-		    commas(r->rows_total - r->st.ndone + r->st.nredo, c,
+		    progress_num(r->st.ndone - r->st.nredo, a, sizeof(a)),
+		    progress_num(r->rows_total, b, sizeof(b)),
+		    progress_num(r->rows_total - r->st.ndone + r->st.nredo, c,
 		    sizeof(c)));
 	else
 		log_info("starting: input '%s', %s rows, %u workers",
-		    r->st.in_name, commas(r->rows_total, a, sizeof(a)),
+		    r->st.in_name, progress_num(r->rows_total, a, sizeof(a)),
 		    r->o->workers);
 }
 
@@ -997,21 +1031,70 @@ kinds_text(const struct run *r, char *buf, size_t len)
 		snprintf(buf + n, len - n, ")");
 }
 
+/* A line of the summary: always in the log, on stderr unless -q. */
+static void __attribute__((format(printf, 2, 3)))
+say(struct run *r, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_info("%s", line);
+	if (!r->o->quiet && r->o->verbose == 0)
+		fprintf(stderr, "rowpool: %s\n", line);
+}
+
+/* "412 ms", "1.20 s" */
+static const char *
+duration(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		snprintf(buf, len, "-");
+	else if (ms < 1000)
+		snprintf(buf, len, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, len, "%.2f s", (double)ms / 1000.0);
+	return buf;
+}
+
+static void
+summary_latency(struct run *r)
+{
+	char a[32], b[32], c[32];
+
+	say(r, "latency p50 %s, p90 %s, p99 %s; %llu requests, %llu "
+	    "answered 429, %llu retries",
+	    duration(stats_percentile(&r->stats, 50), a, sizeof(a)),
+	    duration(stats_percentile(&r->stats, 90), b, sizeof(b)),
+	    duration(stats_percentile(&r->stats, 99), c, sizeof(c)),
+	    (unsigned long long)r->stats.requests,
+	    (unsigned long long)r->stats.throttled,
+	    (unsigned long long)r->stats.retries);
+}
+
 static void
 summary(struct run *r)
 {
-	char kinds[512];
+	int64_t ms = pool_now() - r->t0;
+	char kinds[512], a[32], b[32];
 
 	kinds_text(r, kinds, sizeof(kinds));
-	log_info("%llu rows: %llu ok, %llu failed",
-	    (unsigned long long)r->nrows, (unsigned long long)r->st.nok,
+	progress_clear(&r->progress);
+	say(r, "%s rows in %.1f s (%.1f rows/s this run): %s ok, %llu failed",
+	    progress_num(r->nrows, a, sizeof(a)), (double)ms / 1000.0,
+	    ms > 0 ? (double)(r->stats.ok + r->stats.failed) * 1000.0 /
+	    (double)ms : 0.0, progress_num(r->st.nok, b, sizeof(b)),
 	    (unsigned long long)r->st.nfailed);
+	if (r->stats.requests > 0)
+		summary_latency(r);
 	if (json_object_size(r->st.tokens) > 0)
-		log_info("tokens: prompt %lld, output %lld, thoughts %lld, "
-		    "total %lld", tokens(r, "prompt_tokens"),
+		say(r, "tokens: prompt %lld, output %lld, thinking %lld, "
+		    "cached %lld, total %lld", tokens(r, "prompt_tokens"),
 		    tokens(r, "output_tokens"), tokens(r, "thoughts_tokens"),
-		    tokens(r, "total_tokens"));
-	if (r->st.nfailed > 0 && !r->o->quiet)
+		    tokens(r, "cached_tokens"), tokens(r, "total_tokens"));
+	if (r->st.nfailed > 0)	/* a problem: said even with -q */
 		log_warnx("%llu of %llu rows failed%s; see '%s'",
 		    (unsigned long long)r->st.nfailed,
 		    (unsigned long long)r->nrows, kinds, r->o->output);
@@ -1105,6 +1188,9 @@ run_main(const struct run_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.started = time(NULL);
+	r.t0 = pool_now();
+	progress_init(&r.progress, STDERR_FILENO, o->quiet || o->verbose > 0,
+	    o->progress_ms);
 	TAILQ_INIT(&r.retryq);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
@@ -1118,6 +1204,7 @@ run_main(const struct run_opts *o)
 	else if (start(&r) == 0)
 		run_pool(&r);
 	signals_after(&r);
+	progress_clear(&r.progress);
 	if (r.status != 0 && r.status != 1)
 		log_warnx("%s", r.why);
 	run_release(&r);

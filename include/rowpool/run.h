@@ -45,6 +45,8 @@ struct run_opts {
 	bool			 strict;
 	int			 verbose;	/* 0, 1, 2 */
 	bool			 quiet;
+	int64_t			 progress_ms;	/* not a tty: a line this often;
+						   0: never */
 	/* Settings whose change changes results; checked on resume. */
 	json_t			*settings;
 	/* What the processor reads (settings plus the rest); NULL: settings. */

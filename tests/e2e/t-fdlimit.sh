@@ -3,7 +3,7 @@
 # output is complete; a limit with room for no worker stops with 71.
 . "$(dirname "$0")/lib.sh"
 gen_csv 300 "$T/in.csv"
-run() { "$ROWPOOL" run --processor echo -j 60 "$@" "$T/in.csv"; }
+run() { "$ROWPOOL" run --processor echo -j 60 -q "$@" "$T/in.csv"; }
 
 (ulimit -n 40 && run -o "$T/a.jsonl") 2>"$T/a.err" || fail "hard 40: exit $?: $(cat "$T/a.err")"
 verify "$T/in.csv" "$T/a.jsonl"

@@ -7,7 +7,7 @@ pid=$!
 sleep 0.7
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 cp "$T/in.csv" "$T/orig.csv"
-echo "3000,added,row" >>"$T/in.csv"
+sed -i 's/^5,name 5,/5,name five,/' "$T/in.csv"	# not an append
 expect_exit 65 "$ROWPOOL" run --processor echo -j 2 -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err"
 grep -q "input '.*in.csv' changed" "$T/err" || fail "input message: $(cat "$T/err")"
 cp "$T/orig.csv" "$T/in.csv"

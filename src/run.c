@@ -38,6 +38,7 @@
 #include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 #include "rowpool/stats.h"
+#include "rowpool/streak.h"
 #include "rowpool/worker.h"
 
 #define TITLE_EVERY_MS		1000
@@ -87,6 +88,15 @@ struct run {
 	struct proc_config	 pcfg;
 	uint64_t		 kinds[KIND_COUNT];	/* this run's failures */
 	struct stats		 stats;
+	struct streak		 streak;	/* failing alike, in a row */
+	struct held {			/* its failed rows, not yet recorded */
+		uint64_t	 row;
+		unsigned	 attempts;
+		enum kind	 kind;
+		char		 message[PROC_MESSAGE_MAX];
+	}			 held[STREAK_MAX];
+	unsigned		 nheld;
+	bool			 systematic;	/* stopped by the streak */
 	struct progress		 progress;
 	int64_t			 t0;		/* monotonic start */
 };
@@ -316,6 +326,8 @@ record(struct run *r, uint64_t row, json_t *rec, bool ok, int64_t now)
 		commit_or_stop(r, now);
 }
 
+static void	flush_held(struct run *, int64_t);
+
 static void
 record_ok(struct run *r, struct task *t, const struct proc_result *res,
     int64_t latency, int64_t now)
@@ -328,6 +340,8 @@ record_ok(struct run *r, struct task *t, const struct proc_result *res,
 	    "latency_ms", (json_int_t)latency);
 	json_object_foreach(res->extra, k, v)
 		json_object_set(rec, k, v);
+	streak_success(&r->streak);
+	flush_held(r, now);
 	state_add_usage(&r->st, json_object_get(res->extra, "usage"));
 	gate_success(&r->gate, t->est_tokens, proto_usage(res,
 	    "total_tokens"), proto_usage(res, "output_tokens"));
@@ -351,6 +365,67 @@ record_failed(struct run *r, uint64_t row, unsigned attempts,
 	    (unsigned long long)row, attempts, kind_name(kind), message);
 	record(r, row, rec, false, now);
 	json_decref(rec);
+}
+
+/*
+ * Rows that failed as part of a streak are held back, not recorded,
+ * until the streak is broken (then they are) or reaches STREAK_MAX (then
+ * the run stops and they stay undone, for the rerun after the fix).
+ */
+static void
+flush_held(struct run *r, int64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nheld; i++)
+		record_failed(r, r->held[i].row, r->held[i].attempts,
+		    r->held[i].kind, r->held[i].message, now);
+	r->nheld = 0;
+}
+
+static void
+hold_failed(struct run *r, struct task *t, const struct failure *f,
+    int64_t now)
+{
+	struct held *h;
+
+	if (r->nheld == STREAK_MAX)	/* cannot happen: the run stops */
+		flush_held(r, now);
+	h = &r->held[r->nheld++];
+	h->row = t->row;
+	h->attempts = t->a.attempts;
+	h->kind = f->kind;
+	strlcpy(h->message, f->message, sizeof(h->message));
+}
+
+/* Feeds the streak; true when this failure belongs to a live one. */
+static bool
+streak_says(struct run *r, const struct failure *f, int64_t now)
+{
+	enum retry_policy pol = f->retry >= 0 ? (enum retry_policy)f->retry :
+	    kind_info(f->kind)->retry;
+
+	switch (streak_failure(&r->streak, f->kind, pol, f->message)) {
+	case STREAK_IGNORED:
+		return false;
+	case STREAK_NEW:
+		flush_held(r, now);
+		return true;
+	case STREAK_SAME:
+		return true;
+	case STREAK_STOP:
+		break;
+	}
+	if (!r->systematic)
+		run_fail(r, EX_CONFIG, "stopping: %u attempts in a row failed "
+		    "the same way (%s: %s); that is the setup, not the rows: "
+		    "fix it and rerun the same command (the rows that failed "
+		    "so are left undone)", STREAK_MAX, kind_name(f->kind),
+		    f->message);
+	r->systematic = true;
+	r->nheld = 0;
+	stop_pool(r, false);
+	return true;
 }
 
 /* ---- failed attempts ---- */
@@ -385,8 +460,10 @@ attempt_failed(struct run *r, struct task *t, const struct failure *f,
     int64_t now)
 {
 	struct verdict v;
+	bool in_streak;
 
 	r->stats.throttled += f->kind == KIND_RATE_LIMITED;
+	in_streak = streak_says(r, f, now);
 	retry_decide(&r->gate, &t->a, f, &r->ro, now, &v);
 	log_gate_events(r, now);
 	apply_stop(r, &v.stop);
@@ -395,8 +472,13 @@ attempt_failed(struct run *r, struct task *t, const struct failure *f,
 		task_free(t);	/* undone: the rerun does it */
 		break;
 	case VERDICT_FAILED:
-		record_failed(r, t->row, t->a.attempts, f->kind, f->message,
-		    now);
+		if (r->systematic)
+			;	/* left undone */
+		else if (in_streak)
+			hold_failed(r, t, f, now);
+		else
+			record_failed(r, t->row, t->a.attempts, f->kind,
+			    f->message, now);
 		task_free(t);
 		break;
 	case VERDICT_RETRY:
@@ -606,8 +688,10 @@ no_task(struct run *r, int64_t now, int64_t *wake_at)
 		stop_pool(r, true);
 		return POOL_WAIT;
 	}
-	if (t == NULL && r->inflight == 0)
-		return POOL_DONE;
+	if (t == NULL && r->inflight == 0) {
+		flush_held(r, now);
+		return r->status == 0 ? POOL_DONE : POOL_WAIT;
+	}
 	/* A due retry held back by the budget waits for an outcome. */
 	*wake_at = t != NULL && t->not_before > now ? t->not_before : -1;
 	return POOL_WAIT;
@@ -1157,6 +1241,8 @@ run_pool(struct run *r)
 	}
 	/* Interrupted or stopped: keep what is done (state_commit refuses
 	 * once the checkpoint path failed: an fsync is never retried). */
+	if (!r->systematic && !r->st.commit_failed)
+		flush_held(r, pool_now());
 	commit_as(r, pool_now(), "stopped", r->status);
 }
 
@@ -1192,6 +1278,7 @@ run_main(const struct run_opts *o)
 	progress_init(&r.progress, STDERR_FILENO, o->quiet || o->verbose > 0,
 	    o->progress_ms);
 	TAILQ_INIT(&r.retryq);
+	streak_init(&r.streak);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);

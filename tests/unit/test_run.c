@@ -21,21 +21,28 @@
 
 static char dir[64];
 
+/* DIR/in.csv: a header and n rows. */
 static void
-setup(void)
+write_rows(int n)
 {
 	char path[128];
 	FILE *f;
 	int i;
 
-	strlcpy(dir, "/tmp/rowpool-run.XXXXXX", sizeof(dir));
-	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/in.csv", dir);
 	cr_assert_not_null(f = fopen(path, "w"));
 	fputs("a,b\n", f);
-	for (i = 0; i < 20; i++)
+	for (i = 0; i < n; i++)
 		fprintf(f, "%d,x\n", i);
 	fclose(f);
+}
+
+static void
+setup(void)
+{
+	strlcpy(dir, "/tmp/rowpool-run.XXXXXX", sizeof(dir));
+	cr_assert_not_null(mkdtemp(dir));
+	write_rows(20);
 }
 
 static void
@@ -601,10 +608,15 @@ Test(run, a_named_quota_paces_the_run, .init = setup, .fini = teardown,
 		    "after the one before", i, (long long)(ms[i] - ms[i - 1]));
 }
 
+/* Each row fails its own way (or the streak would stop the run). */
 static const char *
 never_valid(uint64_t row)
 {
-	return "{\"ok\":false,\"kind\":\"invalid_output\",\"message\":\"no\"}";
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "{\"ok\":false,\"kind\":\"invalid_output\","
+	    "\"message\":\"answer lacks field %c\"}", (int)('a' + row % 20));
+	return buf;
 }
 
 static void
@@ -689,4 +701,46 @@ Test(run, a_second_sigint_kills_at_once, .init = setup, .fini = teardown,
 {
 	cr_assert_eq(run_tweaked(all_ok, long_grace), 75);
 	cr_assert_eq(committed("rows_done"), 0);
+}
+
+/* Every answer breaks the schema the same way: the setup is wrong. */
+static const char *
+all_alike(uint64_t row)
+{
+	return "{\"ok\":false,\"kind\":\"invalid_output\",\"message\":"
+	    "\"answer breaks the schema: 'score' is missing\"}";
+}
+
+/* Row 2 onwards answer 404 for the model (rows 0 and 1 went through). */
+static const char *
+model_gone(uint64_t row)
+{
+	if (row < 2)
+		return "{\"ok\":true,\"data\":1}";
+	return "{\"ok\":false,\"kind\":\"http\",\"retry\":\"no\",\"message\":"
+	    "\"HTTP 404 NOT_FOUND: models/gemini-9 is not found\"}";
+}
+
+static void
+twenty_rows_one_worker(struct run_opts *o)
+{
+	o->workers = 1;
+	o->retries = 3;
+}
+
+/*
+ * The first 20 attempts all fail alike: stop with 78 and leave those
+ * rows undone; 20 alike in a row later: the same.  The rerun after the
+ * fix does them.
+ */
+Test(run, a_systematic_failure_stops_the_run, .init = setup,
+    .fini = teardown, .timeout = 30)
+{
+	cr_assert_eq(run_tweaked(all_alike, twenty_rows_one_worker), 78);
+	cr_assert_eq(committed("rows_done"), 0, "those rows stay undone");
+	write_rows(60);
+	cr_assert_eq(run_tweaked(model_gone, one_worker), 78);
+	cr_assert_eq(committed("rows_done"), 2);
+	cr_assert_eq(committed("failed"), 0);
+	cr_assert_eq(run_with(all_ok), 0);
 }

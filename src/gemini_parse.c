@@ -69,7 +69,7 @@ gemini_prompt_blocked(struct llm_outcome *o, const json_t *feedback)
 	llm_clean_str(reason, sizeof(reason), block_reason(feedback));
 	llm_clean_str(msg, sizeof(msg), llm_str(feedback,
 	    "blockReasonMessage"));
-	llm_fail(o, "blocked", RETRY_NO, "prompt blocked%s%s%s%s",
+	llm_fail(o, KIND_BLOCKED, RETRY_NO, "prompt blocked%s%s%s%s",
 	    reason[0] != '\0' ? ": blockReason " : "", reason,
 	    msg[0] != '\0' ? ": " : "", msg);
 }
@@ -107,10 +107,11 @@ gemini_finish_fail(struct llm_outcome *o, const json_t *cand, const char *r)
 {
 	char reason[LLM_LABEL_MAX], msg[LLM_MESSAGE_MAX];
 	enum retry_policy retry = RETRY_NO;
-	const char *kind = "blocked", *what = "response blocked";
+	enum kind kind = KIND_BLOCKED;
+	const char *what = "response blocked";
 
 	if (strcmp(r, "MAX_TOKENS") == 0) {
-		kind = "truncated";
+		kind = KIND_TRUNCATED;
 		retry = RETRY_ONCE;
 		what = "response cut at the output token limit";
 	} else if (!known_stop(r))
@@ -135,7 +136,7 @@ gemini_candidate(struct llm_outcome *o, const json_t *cand)
 	if (llm_join_text(json_object_get(content, "parts"), &text) == -1)
 		return llm_nomem(o);
 	if (text == NULL) {
-		llm_fail(o, "truncated", RETRY_ONCE, "response has no text%s%s",
+		llm_fail(o, KIND_TRUNCATED, RETRY_ONCE, "response has no text%s%s",
 		    o->finish_reason[0] != '\0' ? ": finishReason " : "",
 		    o->finish_reason);
 		return 0;
@@ -163,7 +164,7 @@ gemini_body(struct llm_outcome *o, const json_t *root)
 		return 0;
 	}
 	if (cand == NULL) {
-		llm_fail(o, "http", RETRY_YES, "HTTP %ld: response has no "
+		llm_fail(o, KIND_HTTP, RETRY_YES, "HTTP %ld: response has no "
 		    "candidates", o->http_status);
 		return 0;
 	}

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "rowpool/io.h"
@@ -160,4 +161,10 @@ path_dirname(char *buf, size_t len, const char *path)
 	memcpy(buf, path, n);
 	buf[n] = '\0';
 	return 0;
+}
+
+int
+io_exit_status(int err)
+{
+	return err == ENOMEM ? EX_OSERR : EX_IOERR;
 }

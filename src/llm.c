@@ -197,7 +197,7 @@ ellipsize(char *buf, size_t size, size_t len)
 }
 
 void
-llm_fail(struct llm_outcome *o, const char *kind, enum retry_policy retry,
+llm_fail(struct llm_outcome *o, enum kind kind, enum retry_policy retry,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -205,12 +205,12 @@ llm_fail(struct llm_outcome *o, const char *kind, enum retry_policy retry,
 
 	o->ok = 0;
 	o->retry = retry;
-	strlcpy(o->kind, kind, sizeof(o->kind));
+	o->kind = kind;
 	va_start(ap, fmt);
 	n = vsnprintf(o->message, sizeof(o->message), fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		strlcpy(o->message, kind, sizeof(o->message));
+		strlcpy(o->message, kind_name(kind), sizeof(o->message));
 	else if ((size_t)n >= sizeof(o->message))
 		ellipsize(o->message, sizeof(o->message),
 		    sizeof(o->message) - 1);
@@ -223,7 +223,7 @@ llm_nomem(struct llm_outcome *o)
 
 	llm_outcome_release(o);
 	o->http_status = status;
-	llm_fail(o, "http", RETRY_YES, "out of memory reading the response");
+	llm_fail(o, KIND_HTTP, RETRY_YES, "out of memory reading the response");
 	errno = ENOMEM;
 	return -1;
 }
@@ -501,13 +501,13 @@ not_json(struct llm_outcome *o, const char *body, size_t len,
 
 	if (c == '{' || c == '[') {
 		llm_clean_str(ex, sizeof(ex), err->text);
-		llm_fail(o, "http", RETRY_YES, "HTTP %ld: response is not "
+		llm_fail(o, KIND_HTTP, RETRY_YES, "HTTP %ld: response is not "
 		    "valid JSON at byte %d: %s", o->http_status, err->position,
 		    ex);
 		return;
 	}
 	body_excerpt(ex, sizeof(ex), body, len);
-	llm_fail(o, "http", RETRY_YES, "HTTP %ld: response is not JSON "
+	llm_fail(o, KIND_HTTP, RETRY_YES, "HTTP %ld: response is not JSON "
 	    "(%s?)%s%s", o->http_status, c == '<' ? "text/html" :
 	    "text/plain", ex[0] != '\0' ? ": " : "", ex);
 }
@@ -556,7 +556,7 @@ llm_load(long status, const char *body, size_t len,
 	o->http_status = status;
 	*root = NULL;
 	if (body == NULL || len == 0) {
-		llm_fail(o, "http", RETRY_YES, "HTTP %ld: empty response body",
+		llm_fail(o, KIND_HTTP, RETRY_YES, "HTTP %ld: empty response body",
 		    status);
 		return 0;
 	}
@@ -566,7 +566,7 @@ llm_load(long status, const char *body, size_t len,
 		return 1;
 	json_decref(*root);
 	*root = NULL;
-	llm_fail(o, "http", RETRY_YES, "HTTP %ld: response is not a JSON "
+	llm_fail(o, KIND_HTTP, RETRY_YES, "HTTP %ld: response is not a JSON "
 	    "object", status);
 	return 0;
 }
@@ -640,23 +640,23 @@ llm_error_init(struct llm_error *e, long status, const json_t *err)
 }
 
 static void
-error_kind(const struct llm_error *e, const char **kind,
+error_kind(const struct llm_error *e, enum kind *kind,
     enum retry_policy *retry)
 {
 	long s = e->status;
 	int is_4xx = s >= 400 && s <= 499;
 
-	*kind = "http";
+	*kind = KIND_HTTP;
 	*retry = RETRY_NO;
 	if (s == 401 || s == 403 || (is_4xx && e->bad_key))
-		*kind = "auth";
+		*kind = KIND_AUTH;
 	else if (s == 429 && (e->per_day || e->no_quota))
-		*kind = "quota_exhausted";
+		*kind = KIND_QUOTA_EXHAUSTED;
 	else if (s == 429) {
-		*kind = "rate_limited";
+		*kind = KIND_RATE_LIMITED;
 		*retry = RETRY_YES;
 	} else if (is_4xx && e->filtered)
-		*kind = "blocked";
+		*kind = KIND_BLOCKED;
 	else if (s == 408 || s >= 500 || s < 300)
 		*retry = RETRY_YES;
 }
@@ -666,7 +666,7 @@ llm_error_fail(struct llm_outcome *o, struct llm_error *e)
 {
 	char label[LLM_LABEL_MAX], msg[LLM_MESSAGE_MAX];
 	enum retry_policy retry;
-	const char *kind;
+	enum kind kind;
 
 	error_kind(e, &kind, &retry);
 	if (e->retry_after_ms < 0)

@@ -60,7 +60,7 @@ int	llm_parse(long http_status, const char *body, size_t len,
 	    int (*on_body)(struct llm_outcome *, const json_t *));
 
 /* Sets o to a failure; the message is cut with "..." when too long. */
-void	llm_fail(struct llm_outcome *o, const char *kind,
+void	llm_fail(struct llm_outcome *o, enum kind kind,
 	    enum retry_policy retry, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 

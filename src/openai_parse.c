@@ -79,13 +79,13 @@ static void
 openai_finish_fail(struct llm_outcome *o)
 {
 	if (strcmp(o->finish_reason, "length") == 0)
-		llm_fail(o, "truncated", RETRY_ONCE, "response cut at the "
+		llm_fail(o, KIND_TRUNCATED, RETRY_ONCE, "response cut at the "
 		    "output token limit: finish_reason length");
 	else if (strcmp(o->finish_reason, "content_filter") == 0)
-		llm_fail(o, "blocked", RETRY_NO, "response blocked: "
+		llm_fail(o, KIND_BLOCKED, RETRY_NO, "response blocked: "
 		    "finish_reason content_filter");
 	else
-		llm_fail(o, "blocked", RETRY_NO, "response stopped for a "
+		llm_fail(o, KIND_BLOCKED, RETRY_NO, "response stopped for a "
 		    "reason rowpool does not know: finish_reason %s",
 		    o->finish_reason);
 }
@@ -100,7 +100,7 @@ openai_refused(struct llm_outcome *o, const json_t *msg)
 	if (refusal == NULL || *refusal == '\0')
 		return 0;
 	llm_clean_str(buf, sizeof(buf), refusal);
-	llm_fail(o, "blocked", RETRY_NO, "model refused: %s", buf);
+	llm_fail(o, KIND_BLOCKED, RETRY_NO, "model refused: %s", buf);
 	return 1;
 }
 
@@ -122,7 +122,7 @@ openai_choice(struct llm_outcome *o, const json_t *choice)
 	if (openai_content(msg, &text) == -1)
 		return llm_nomem(o);
 	if (text == NULL) {
-		llm_fail(o, "truncated", RETRY_ONCE, "response has no content");
+		llm_fail(o, KIND_TRUNCATED, RETRY_ONCE, "response has no content");
 		return 0;
 	}
 	o->ok = 1;
@@ -140,7 +140,7 @@ openai_body(struct llm_outcome *o, const json_t *root)
 	if (openai_meta(o, root) == -1)
 		return llm_nomem(o);
 	if (!json_is_object(choice)) {
-		llm_fail(o, "http", RETRY_YES, "HTTP %ld: response has no "
+		llm_fail(o, KIND_HTTP, RETRY_YES, "HTTP %ld: response has no "
 		    "choices", o->http_status);
 		return 0;
 	}

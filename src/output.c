@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct loc {
 	uint64_t	 row;
 	uint64_t	 off;
 	uint32_t	 len;
+	bool		 repl;	/* marked JOURNAL_REPLACES */
 };
 
 struct locs {
@@ -155,11 +157,14 @@ collect_late(uint64_t row, const char *payload, uint32_t len, uint64_t off,
     void *arg)
 {
 	struct out *o = arg;
+	bool repl = (row & JOURNAL_REPLACES) != 0;
 
+	row &= ~JOURNAL_REPLACES;
 	if (row >= o->nrows)
 		return out_fail(o, "check", EBADMSG);
-	if (is_late(o, row) &&
-	    locs_push(&o->late, (struct loc){ row, off, len }) == -1)
+	/* A replacement always goes through the sorted list. */
+	if ((repl || is_late(o, row)) &&
+	    locs_push(&o->late, (struct loc){ row, off, len, repl }) == -1)
 		return out_fail(o, "alloc", errno);
 	return 0;
 }
@@ -202,7 +207,7 @@ drain(struct out *o)
 		s = o->late_next < o->late.n ?
 		    &o->late.v[o->late_next] : NULL;
 		/* Below next: that row was written already. */
-		if ((h != NULL && h->row < o->next) ||
+			if ((h != NULL && h->row < o->next) ||
 		    (s != NULL && s->row < o->next))
 			return out_fail(o, "check", EBADMSG);
 		if (h != NULL && h->row == o->next) {
@@ -223,25 +228,62 @@ late_has(const struct out *o, uint64_t row)
 	    o->late.v[o->late_next].row == row;
 }
 
+/* A record whose row has a later replacement in the sorted list. */
+static bool
+replaced(const struct out *o, uint64_t row)
+{
+	size_t lo = 0, hi = o->late.n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (o->late.v[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo < o->late.n && o->late.v[lo].row == row)
+		if (o->late.v[lo++].repl)
+			return true;
+	return false;
+}
+
 static int
 merge_record(uint64_t row, const char *payload, uint32_t len, uint64_t off,
     void *arg)
 {
 	struct out *o = arg;
 
-	if (is_late(o, row))
+	if ((row & JOURNAL_REPLACES) || is_late(o, row) || replaced(o, row))
 		return 0;
 	/* The common case: in order, written from the scan's buffer. */
 	if (row == o->next && !late_has(o, row)) {
 		if (emit(o, payload, len) == -1)
 			return -1;
-	} else if (heap_push(&o->heap, (struct loc){ row, off, len }) == -1)
+	} else if (heap_push(&o->heap, (struct loc){ row, off, len, false }) ==
+	    -1)
 		return out_fail(o, "alloc", errno);
 	if (drain(o) == -1)
 		return -1;
 	if (o->heap.n > OUTPUT_WINDOW)
 		return out_fail(o, "check", EBADMSG);
 	return 0;
+}
+
+/*
+ * In the sorted list, a replacement takes the place of the records of
+ * its row before it (a plain repeat stays, for the check to refuse).
+ */
+static void
+keep_last(struct locs *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->n; i++) {
+		while (n > 0 && a->v[n - 1].row == a->v[i].row && a->v[i].repl)
+			n--;
+		a->v[n++] = a->v[i];
+	}
+	a->n = n;
 }
 
 static int
@@ -316,6 +358,7 @@ output_write(const char *jpath, uint64_t committed, uint64_t nrows,
 		goto fail;
 	if (o.late.n > 0)
 		qsort(o.late.v, o.late.n, sizeof(*o.late.v), loc_cmp);
+	keep_last(&o.late);
 	if (durable_open_unique(&o.d, out_path, 0666, &o.step) == -1)
 		goto fail;
 	if (out_pass(&o, jpath, committed, merge_record) == -1 ||

@@ -36,6 +36,7 @@
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
 #include "rowpool/pool.h"
+#include "rowpool/proto.h"
 
 #define SPAWN_BACKOFF_MS	1000	/* per slot, after a failed start */
 #define KILL_AFTER_MS		1000	/* TERM, then KILL this much later */
@@ -264,7 +265,8 @@ rows_fast(const struct pool *p)
  * worked on it (requeued) or was cut short (abandoned).
  */
 static void
-emit(struct pool *p, struct slot *s, enum pool_event ev, json_t *result,
+emit(struct pool *p, struct slot *s, enum pool_event ev,
+    const struct proc_result *result,
     const char *message)
 {
 	int64_t now = now_us(), us = now - s->started;
@@ -630,8 +632,7 @@ dispatch(struct pool *p, int64_t now)
 static void
 on_result(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 {
-	json_error_t jerr;
-	json_t *o;
+	struct proc_result res;
 	char why[MSG_MAX];
 
 	if (s->state != SLOT_BUSY || s->nq == 0 || f->id != s->q[0].row) {
@@ -640,17 +641,14 @@ on_result(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 		slot_protocol(p, s, why, now);
 		return;
 	}
-	o = json_loadb(f->payload, f->len, 0, &jerr);
-	if (o == NULL || !json_is_object(o)) {
-		snprintf(why, sizeof(why), "result is not a JSON object: %s",
-		    o == NULL ? jerr.text : "wrong type");
-		json_decref(o);
+	if (proto_result_decode(f->payload, f->len, &res, why,
+	    sizeof(why)) == -1) {
 		slot_protocol(p, s, why, now);
 		return;
 	}
 	s->rows++;
-	emit(p, s, POOL_RESULT, o, NULL);
-	json_decref(o);
+	emit(p, s, POOL_RESULT, &res, NULL);
+	proc_result_release(&res);
 	if (s->nq > 0) {
 		s->deadline = now + p->o.timeout_ms;
 		return;

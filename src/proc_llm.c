@@ -271,22 +271,22 @@ transport_error(struct proc_result *res, enum http_status st,
 {
 	switch (st) {
 	case HTTP_TIMEOUT:
-		proc_result_error(res, "timeout", "%s", msg);
+		proc_result_error(res, KIND_TIMEOUT, "%s", msg);
 		break;
 	case HTTP_TOOBIG:
-		proc_result_error(res, "http", "%s", msg);
+		proc_result_error(res, KIND_HTTP, "%s", msg);
 		res->retry = RETRY_NO;
 		break;
 	case HTTP_FAILED:
-		proc_result_error(res, "network", "%s", msg);
+		proc_result_error(res, KIND_NETWORK, "%s", msg);
 		res->retry = RETRY_NO;
 		break;
 	case HTTP_UNREACHABLE:
-		proc_result_error(res, "network", "%s", msg);
+		proc_result_error(res, KIND_NETWORK, "%s", msg);
 		res->unreachable = 1;
 		break;
 	default:
-		proc_result_error(res, "network", "%s", msg);
+		proc_result_error(res, KIND_NETWORK, "%s", msg);
 		break;
 	}
 }
@@ -305,13 +305,13 @@ answer(struct llm *l, struct llm_outcome *o, struct proc_result *res)
 	}
 	data = json_loads(o->text, JSON_DECODE_ANY, &jerr);
 	if (data == NULL) {
-		proc_result_error(res, "invalid_output", "model text is not "
+		proc_result_error(res, KIND_INVALID_OUTPUT, "model text is not "
 		    "JSON: %s", jerr.text);
 		return;
 	}
 	if (schema_check(l->schema, data, why, sizeof(why)) == -1) {
 		json_decref(data);
-		proc_result_error(res, "invalid_output", "answer breaks the "
+		proc_result_error(res, KIND_INVALID_OUTPUT, "answer breaks the "
 		    "schema: %s", why);
 		return;
 	}
@@ -356,13 +356,13 @@ response(struct llm *l, const struct http_response *resp,
 
 	if (secret_in(&l->key, body, len) &&
 	    (body = copy = secret_redact(&l->key, body, len, &len)) == NULL) {
-		proc_result_error(res, "internal", "out of memory");
+		proc_result_error(res, KIND_INTERNAL, "out of memory");
 		return;
 	}
 	llm_outcome_init(&o);
 	if ((l->api == API_GEMINI ? gemini_parse : openai_parse)(resp->status,
 	    body, len, &o) == -1)
-		proc_result_error(res, "internal", "out of memory");
+		proc_result_error(res, KIND_INTERNAL, "out of memory");
 	else
 		outcome(l, &o, res);
 	llm_outcome_release(&o);
@@ -383,7 +383,7 @@ llm_process(void *state, json_t *row, uint64_t index,
 	body = prompt ? request_body(l, prompt) : NULL;
 	free(prompt);
 	if (body == NULL) {
-		proc_result_error(res, "internal", "out of memory");
+		proc_result_error(res, KIND_INTERNAL, "out of memory");
 		return;
 	}
 	st = http_post(l->http, l->url, body, strlen(body), &resp, err,

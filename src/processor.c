@@ -106,49 +106,16 @@ proc_result_ok(struct proc_result *res, json_t *data)
 }
 
 void
-proc_result_error(struct proc_result *res, const char *kind,
+proc_result_error(struct proc_result *res, enum kind kind,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	res->ok = 0;
-	strlcpy(res->kind, kind, sizeof(res->kind));
+	res->kind = kind;
 	va_start(ap, fmt);
 	vsnprintf(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
 	/* Truncation or a server's bytes may break UTF-8: JSON needs it. */
 	utf8_clean(res->message);
-}
-
-char *
-proc_result_encode(const struct proc_result *res, size_t *len)
-{
-	json_t *o;
-	char *s;
-
-	if (res->ok) {
-		o = json_pack("{s:b, s:O}", "ok", 1, "data",
-		    res->data ? res->data : json_null());
-		if (o != NULL && res->extra != NULL)
-			json_object_update(o, res->extra);
-	} else {
-		o = json_pack("{s:b, s:s, s:s, s:I}", "ok", 0, "kind",
-		    res->kind, "message", res->message, "retry_after_ms",
-		    (json_int_t)res->retry_after_ms);
-		if (o != NULL && res->quota_rpm > 0)
-			json_object_set_new(o, "quota_rpm",
-			    json_integer(res->quota_rpm));
-		if (o != NULL && res->unreachable)
-			json_object_set_new(o, "unreachable", json_true());
-		if (o != NULL && res->retry >= 0)
-			json_object_set_new(o, "retry", json_string(
-			    sched_retry_name((enum retry_policy)res->retry)));
-	}
-	if (o == NULL)
-		return NULL;
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s != NULL)
-		*len = strlen(s);
-	return s;
 }

@@ -7,31 +7,6 @@
 
 #include "rowpool/sched.h"
 
-static const struct {
-	const char		*kind;
-	enum retry_policy	 policy;
-} policies[] = {
-	{ "crash", RETRY_YES },
-	{ "timeout", RETRY_YES },
-	{ "protocol", RETRY_YES },
-	{ "network", RETRY_YES },
-	{ "http", RETRY_YES },
-	{ "rate_limited", RETRY_YES },
-	{ "invalid_output", RETRY_YES },
-	{ "truncated", RETRY_ONCE },
-};
-
-enum retry_policy
-sched_retry_policy(const char *kind)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
-		if (strcmp(policies[i].kind, kind) == 0)
-			return policies[i].policy;
-	return RETRY_NO;
-}
-
 int64_t
 sched_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms,
     int64_t floor_ms)
@@ -45,29 +20,6 @@ sched_backoff_ms(unsigned attempt, int64_t base_ms, int64_t cap_ms,
 		top = cap_ms;
 	d = top > 0 ? (int64_t)arc4random_uniform((uint32_t)top + 1) : 0;
 	return d < floor_ms ? floor_ms : d;
-}
-
-static const char *const retry_names[] = {
-	[RETRY_NO] = "no",
-	[RETRY_ONCE] = "once",
-	[RETRY_YES] = "yes",
-};
-
-const char *
-sched_retry_name(enum retry_policy p)
-{
-	return retry_names[p];
-}
-
-int
-sched_retry_parse(const char *name)
-{
-	int i;
-
-	for (i = RETRY_NO; i <= RETRY_YES; i++)
-		if (name != NULL && strcmp(retry_names[i], name) == 0)
-			return i;
-	return -1;
 }
 
 /* ---- token bucket ---- */
@@ -205,11 +157,11 @@ breaker_init(struct breaker *b, unsigned threshold, int64_t max_outage_ms)
 }
 
 void
-breaker_failure(struct breaker *b, const char *kind, bool grow, int64_t now)
+breaker_failure(struct breaker *b, enum kind kind, bool grow, int64_t now)
 {
-	if (strcmp(b->kind, kind) != 0)
+	if (b->failures > 0 && b->kind != kind)
 		b->failures = 0;
-	strlcpy(b->kind, kind, sizeof(b->kind));
+	b->kind = kind;
 	b->failures++;
 	b->probing = false;
 	if (b->state == BREAKER_OPEN) {
@@ -231,7 +183,6 @@ breaker_success(struct breaker *b)
 	b->state = BREAKER_CLOSED;
 	b->failures = 0;
 	b->probing = false;
-	b->kind[0] = '\0';
 }
 
 bool

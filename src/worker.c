@@ -14,6 +14,7 @@
 
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
+#include "rowpool/proto.h"
 #include "rowpool/secret.h"
 #include "rowpool/worker.h"
 
@@ -91,7 +92,7 @@ redact_result(const struct secret *key, struct proc_result *res)
 	    secret_redact_json(key, res->extra) == 0)
 		return;
 	proc_result_release(res);
-	proc_result_error(res, "internal", "out of memory hiding the API key");
+	proc_result_error(res, KIND_INTERNAL, "out of memory hiding the API key");
 }
 
 static int
@@ -108,12 +109,12 @@ answer(int fd, const struct processor *proc, void *state,
 	proc_result_init(&res);
 	row = json_loadb(f->payload, f->len, 0, &jerr);
 	if (row == NULL || !json_is_object(row))
-		proc_result_error(&res, "input", "row is not a JSON object");
+		proc_result_error(&res, KIND_INPUT, "row is not a JSON object");
 	else
 		proc->process(state, row, f->id, &res);
 	json_decref(row);
 	redact_result(key, &res);
-	out = proc_result_encode(&res, &len);
+	out = proto_result_encode(&res, &len);
 	proc_result_release(&res);
 	if (out == NULL)	/* the row, not the worker, is at fault */
 		return frame_send(fd, FRAME_RESULT, f->id, ENCODE_FAILED,

@@ -44,6 +44,13 @@ int	fsync_dir(const char *dir);
 int	fd_set_nonblock(int fd);
 
 /*
+ * The exit status (sysexits.h) for a file operation that failed with
+ * err: EX_OSERR for ENOMEM (out of memory is a system error), otherwise
+ * EX_IOERR.
+ */
+int	io_exit_status(int err);
+
+/*
  * Joins dir and name into buf of size len as "dir/name".  Returns 0, or
  * -1 with ENAMETOOLONG when it does not fit.
  */

@@ -9,7 +9,9 @@
  *	offset	size	field
  *	0	4	payload length n
  *	4	4	CRC32C of bytes 8 .. 16+n (row index and payload)
- *	8	8	row index
+ *	8	8	row index, JOURNAL_REPLACES or'd in when the record
+ *			replaces the row's earlier ones (rowpool run
+ *			--retry-failed): the last record of a row counts
  *	16	n	payload: one result as a JSON text, no newline
  *
  * Mechanism tier: -1/NULL with errno, never prints or exits.  A failed
@@ -34,6 +36,7 @@
 
 #define JOURNAL_HDR_SIZE	16
 #define JOURNAL_RECORD_MAX	(256u * 1024 * 1024)
+#define JOURNAL_REPLACES	(UINT64_C(1) << 63)	/* in the row index */
 
 struct journal;
 

@@ -34,9 +34,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "rowpool/sched.h"
+#include "rowpool/kind.h"
 
-#define LLM_KIND_MAX	32
 #define LLM_MESSAGE_MAX	512
 
 struct llm_outcome {
@@ -44,7 +43,7 @@ struct llm_outcome {
 	char			*text;		/* ok: answer text, thought
 						   parts skipped, parts joined
 						   (malloc) */
-	char			 kind[LLM_KIND_MAX];		/* !ok */
+	enum kind		 kind;		/* !ok */
 	/* !ok: e.g. "HTTP 503 UNAVAILABLE: The model is overloaded..." */
 	char			 message[LLM_MESSAGE_MAX];
 	enum retry_policy	 retry;		/* !ok: per the table above */

@@ -19,14 +19,15 @@
 /*
  * Writes the records in [0, committed) of the journal at jpath to
  * out_path (mode 0666 filtered by the umask).  Rows 0 .. nrows-1 must
- * each appear exactly once; otherwise it fails with EBADMSG and *step =
+ * each appear exactly once, not counting records that a later record of
+ * the same row marked JOURNAL_REPLACES replaces (the last one counts); otherwise it fails with EBADMSG and *step =
  * "check", often before reading the whole journal.  Returns 0, or -1 with
  * errno and *step (may be NULL): "journal" (it cannot be read, EBADMSG
  * for a damaged record, ENODATA when shorter than committed), "alloc",
  * or a step of durable.h for out_path, whose old version then survives.
  *
  * Memory: 24 bytes per straggler (a record more than 4096 rows behind
- * the highest row before it) plus at most 4096 such entries for the
+ * the highest row before it) and per replacement, plus at most 4096 such entries for the
  * reorder heap, plus one payload; never the whole journal.
  */
 int	output_write(const char *jpath, uint64_t committed, uint64_t nrows,

@@ -48,7 +48,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
+
+#include "rowpool/processor.h"
 
 struct pool;
 
@@ -73,7 +74,8 @@ struct pool_outcome {
 	enum pool_event	 event;
 	uint64_t	 row;
 	void		*ctx;
-	json_t		*result;	/* POOL_RESULT: borrowed */
+	const struct proc_result *result;	/* POOL_RESULT: decoded and
+					   checked (proto.h); borrowed */
 	const char	*message;	/* other events: what happened */
 	int64_t		 latency_ms;	/* dispatch to outcome */
 	unsigned	 slot;

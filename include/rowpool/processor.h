@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "rowpool/kind.h"
+
 #define PROC_KIND_MAX		32
 #define PROC_MESSAGE_MAX	512
 
@@ -38,7 +40,7 @@ struct proc_result {
 	json_t	*data;		/* ok: the answer (owned by res) */
 	json_t	*extra;		/* optional fields merged into the result
 				   record, e.g. usage, model_version (owned) */
-	char	 kind[PROC_KIND_MAX];		/* !ok: error kind */
+	enum kind kind;		/* !ok: error kind */
 	char	 message[PROC_MESSAGE_MAX];	/* !ok: what went wrong */
 	long	 retry_after_ms;	/* !ok: server-requested delay, -1 none */
 	int	 retry;		/* !ok: enum retry_policy, or -1 to let the
@@ -150,16 +152,9 @@ void	proc_result_release(struct proc_result *res);
 /* Sets an ok result; takes ownership of data. */
 void	proc_result_ok(struct proc_result *res, json_t *data);
 /* Sets an error result of the given kind. */
-void	proc_result_error(struct proc_result *res, const char *kind,
+void	proc_result_error(struct proc_result *res, enum kind kind,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/*
- * Serializes res as the RESULT payload the worker sends:
- *   {"ok":true,"data":...,<extra fields>}
- *   {"ok":false,"kind":"...","message":"...","retry_after_ms":N
- *    [,"retry":"no"|"once"|"yes"][,"quota_rpm":N][,"unreachable":true]}
- * Returns a malloc'd string (caller frees) or NULL.
- */
-char	*proc_result_encode(const struct proc_result *res, size_t *len);
+/* The RESULT payload the worker sends: see proto.h. */
 
 #endif

@@ -10,23 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum retry_policy {
-	RETRY_NO,	/* final at once */
-	RETRY_ONCE,	/* one more attempt at most */
-	RETRY_YES	/* up to --retries */
-};
-
-/*
- * The retry policy for an error kind (see README "Error kinds"): crash,
- * timeout, protocol, network, http (retryable statuses), rate_limited,
- * invalid_output -> yes; truncated -> once; input, blocked, auth,
- * quota_exhausted, config and unknown kinds -> no.
- */
-enum retry_policy	sched_retry_policy(const char *kind);
-
-/* "no", "once", "yes"; and back (-1 for an unknown name). */
-const char		*sched_retry_name(enum retry_policy p);
-int			 sched_retry_parse(const char *name);
+#include "rowpool/kind.h"
 
 /*
  * Delay before attempt number `attempt` (2 for the first retry): "full
@@ -108,7 +92,7 @@ struct breaker {
 	enum breaker_state	 state;
 	unsigned		 threshold;
 	unsigned		 failures;	/* consecutive */
-	char			 kind[32];	/* of the last failure */
+	enum kind		 kind;		/* of the last failure */
 	int64_t			 opened;
 	int64_t			 next_probe;
 	int64_t			 probe_ms;
@@ -122,7 +106,7 @@ void	breaker_init(struct breaker *b, unsigned threshold,
  * An attempt failed transiently (kind: http, network, timeout...).  While
  * open, the next probe comes probe_ms later, doubled first when grow.
  */
-void	breaker_failure(struct breaker *b, const char *kind, bool grow,
+void	breaker_failure(struct breaker *b, enum kind kind, bool grow,
 	    int64_t now);
 void	breaker_success(struct breaker *b);
 /*

@@ -20,8 +20,9 @@ Prints every disagreement; exits 1 if there is one.
 import re
 import sys
 
-# Options of other programs (scripts/bench/*) that the README mentions.
-OTHER_PROGRAMS = {"rows", "window-s"}
+# Options of other programs that the README mentions: scripts/bench/*
+# (--rows, --window-s) and the emulator, scripts/fakegemini (--rpd).
+OTHER_PROGRAMS = {"rows", "window-s", "rpd"}
 
 OPT_LINE = re.compile(r"^  (?:-(\w), |    )--([a-z][a-z0-9-]*)")
 LONG = re.compile(r"--([a-z][a-z0-9-]*)")
@@ -83,7 +84,9 @@ def mentions(where, text, pattern, listed, allowed, problems):
     for name in sorted(set(re.findall(pattern, text)) - set(listed)):
         if name not in allowed:
             problems.append("%s mentions --%s, which rowpool --help does "
-                            "not list" % (where, name))
+                            "not list (another program's? see "
+                            "OTHER_PROGRAMS in %s)" % (where, name,
+                                                      sys.argv[0]))
 
 
 def main():

@@ -31,6 +31,7 @@
 #include "rowpool/io.h"
 #include "rowpool/jsonl.h"
 #include "rowpool/processor.h"
+#include "rowpool/proto.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -136,7 +137,7 @@ check_row(const struct input_row *row)
 	CHECK(v != NULL && json_is_object(v));
 	proc_result_init(&res);
 	proc_result_ok(&res, v);
-	out = proc_result_encode(&res, &len);
+	out = proto_result_encode(&res, &len);
 	proc_result_release(&res);
 	CHECK(out != NULL);
 	v = json_loadb(out, len, 0, NULL);

@@ -15,6 +15,7 @@
 #include "rowpool/input.h"
 #include "rowpool/jsonl.h"
 #include "rowpool/processor.h"
+#include "rowpool/proto.h"
 #include "scratch.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -115,7 +116,7 @@ survives_worker(const struct input_row *row)
 	cr_assert(v != NULL && json_is_object(v), "worker: %s", jerr.text);
 	proc_result_init(&res);
 	proc_result_ok(&res, v);
-	cr_assert_not_null(out = proc_result_encode(&res, &len));
+	cr_assert_not_null(out = proto_result_encode(&res, &len));
 	proc_result_release(&res);
 	v = json_loadb(out, len, 0, &jerr);
 	cr_assert(v != NULL && json_is_object(v), "supervisor: %s",

@@ -430,3 +430,49 @@ Test(output, damaged_or_short_journal)
 	cr_expect_eq(scratch_size(opath), -1);
 	free(img);
 }
+
+/*
+ * --retry-failed appends a record marked JOURNAL_REPLACES for a row done
+ * before: the last record of a row is the one written, wherever the two
+ * are (near, far apart, a row replaced twice, a straggler replaced).
+ */
+Test(output, the_last_record_of_a_row_counts)
+{
+	static const uint64_t again[] = { 0, 3, 4095, 4096, 9999, 3, 5000 };
+	const char *jpath = scratch_path("journal");
+	const char *opath = scratch_path("out");
+	struct journal *j;
+	const char *step;
+	char buf[128];
+	uint64_t r;
+	size_t i;
+	int plen;
+
+	cr_assert_not_null(j = journal_open(jpath, 0, NULL, NULL, NULL));
+	for (r = 0; r < 10000; r++) {
+		if (r == 5000)
+			continue;	/* a straggler, below */
+		plen = r % 3 == 0 ? scratch_fmt(buf, sizeof(buf), "{\"old\":%llu}",
+		    (unsigned long long)r), (int)strlen(buf) :
+		    payload(buf, sizeof(buf), r);
+		cr_assert_eq(journal_append(j, r, buf, (uint32_t)plen), 0);
+	}
+	cr_assert_eq(journal_append(j, 5000, "{\"old\":1}", 9), 0);
+	for (i = 0; i < sizeof(again) / sizeof(again[0]); i++) {
+		r = again[i];
+		plen = i == 1 ? 9 : payload(buf, sizeof(buf), r);
+		cr_assert_eq(journal_append(j, r | JOURNAL_REPLACES,
+		    i == 1 ? "{\"x\":99}\n" : buf, (uint32_t)plen), 0);
+	}
+	for (r = 0; r < 10000; r += 3)	/* every old one replaced */
+		if (r != 0 && r != 3 && r != 9999) {
+			plen = payload(buf, sizeof(buf), r);
+			cr_assert_eq(journal_append(j, r | JOURNAL_REPLACES,
+			    buf, (uint32_t)plen), 0);
+		}
+	cr_assert_eq(journal_sync(j, &step), 0);
+	cr_assert_eq(output_write(jpath, journal_length(j), 10000, opath,
+	    &step), 0, "%s: %s", step, strerror(errno));
+	journal_close(j);
+	expect_sorted_output(opath, 10000, "replaced");
+}

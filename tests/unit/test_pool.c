@@ -133,7 +133,8 @@ fake_worker(int fd, void *arg)
 			misbehave(h->fault, fd, f.id);
 		if (h->slow_ms > 0 && f.id >= h->slow_from)
 			sleep_ms(h->slow_ms);
-		n = snprintf(res, sizeof(res), "{\"ok\":true,\"waiting\":%s}",
+		n = snprintf(res, sizeof(res),
+		    "{\"ok\":true,\"data\":null,\"waiting\":%s}",
 		    task_waiting(&rd, fd) ? "true" : "false");
 		if (frame_send(fd, FRAME_RESULT, f.id, res, (size_t)n))
 			return 1;
@@ -176,7 +177,7 @@ h_outcome(void *arg, const struct pool_outcome *o)
 	h->event[o->row] = o->event;
 	h->slot[o->row] = o->slot;
 	if (o->result != NULL)
-		h->waiting[o->row] = json_is_true(json_object_get(o->result,
+		h->waiting[o->row] = json_is_true(json_object_get(o->result->extra,
 		    "waiting"));
 	if (o->message)
 		strlcpy(h->message[o->row], o->message, 256);

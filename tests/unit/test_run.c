@@ -4,6 +4,8 @@
  * the run, without any processor or network.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,53 @@ teardown(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* When set, workers append "ROW MS" to DIR/sent for each task received. */
+static bool log_sent;
+
+static void
+append_sent(uint64_t row)
+{
+	char path[128], line[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/sent", dir);
+	n = snprintf(line, sizeof(line), "%llu %lld\n",
+	    (unsigned long long)row, (long long)now_ms());
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	cr_assert_neq(fd, -1);
+	cr_assert_eq(write(fd, line, (size_t)n), n);
+	close(fd);
+}
+
+/* The tasks workers received, in order: rows and times; returns count. */
+static size_t
+read_sent(uint64_t *rows, int64_t *ms, size_t max)
+{
+	char path[128];
+	unsigned long long row;
+	long long t;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sent", dir);
+	cr_assert_not_null(f = fopen(path, "r"));
+	while (n < max && fscanf(f, "%llu %lld", &row, &t) == 2) {
+		rows[n] = row;
+		ms[n++] = t;
+	}
+	fclose(f);
+	return n;
+}
+
 /* Answers each row with the payload the test picked for it. */
 static int
 fake_worker(int fd, void *arg)
@@ -57,6 +106,8 @@ fake_worker(int fd, void *arg)
 	frame_send(fd, FRAME_READY, 0, NULL, 0);
 	frame_reader_init(&rd, 1 << 20);
 	while (frame_recv(&rd, fd, &f) == 1) {
+		if (log_sent)
+			append_sent(f.id);
 		a = answer(f.id);
 		if (frame_send(fd, FRAME_RESULT, f.id, a, strlen(a)) == -1)
 			return 1;
@@ -455,4 +506,187 @@ Test(run, a_checkpoint_io_error_is_74, .init = setup, .fini = teardown,
 	cr_assert_eq(run_with(all_ok), 74);
 	fault_reset();
 	cr_assert_eq(run_with(all_ok), 0, "resumes");
+}
+
+/* ---- the policies, as seen from the workers ---- */
+
+/* Row 5's first attempt gets a 429 asking for 1.5 s; rows take 0.1 s. */
+static const char *
+one_429(uint64_t row)
+{
+	static bool told;	/* per worker process */
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/told", dir);
+	if (row == 5 && !told && access(path, F_OK) == -1) {
+		told = true;
+		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+		append_sent(1000000);	/* the 429's time */
+		return "{\"ok\":false,\"kind\":\"rate_limited\",\"message\":"
+		    "\"quota\",\"retry_after_ms\":1500}";
+	}
+	usleep(100 * 1000);	/* rows still flow when the 429 comes */
+	return "{\"ok\":true,\"data\":1}";
+}
+
+static void
+three_workers(struct run_opts *o)
+{
+	o->workers = 3;
+}
+
+/*
+ * A 429 pauses dispatch for every worker until its retryDelay: no task
+ * reaches any worker between the 429 (give it 300 ms to be read) and
+ * the end of the delay.
+ */
+Test(run, a_429_pauses_every_worker, .init = setup, .fini = teardown,
+    .timeout = 30)
+{
+	uint64_t rows[64];
+	int64_t ms[64], t429 = -1;
+	size_t n, i;
+
+	log_sent = true;
+	cr_assert_eq(run_tweaked(one_429, three_workers), 0);
+	n = read_sent(rows, ms, 64);
+	for (i = 0; i < n; i++)
+		if (rows[i] == 1000000)
+			t429 = ms[i];
+	cr_assert_neq(t429, -1, "no 429 was sent");
+	for (i = 0; i < n; i++)
+		cr_assert(rows[i] == 1000000 || ms[i] <= t429 + 300 ||
+		    ms[i] >= t429 + 1500, "row %llu sent %lld ms after the "
+		    "429", (unsigned long long)rows[i],
+		    (long long)(ms[i] - t429));
+}
+
+/* Row 0 names a per-minute quota of 600 in its 429. */
+static const char *
+names_quota(uint64_t row)
+{
+	static bool told;
+
+	if (row == 0 && !told) {
+		told = true;
+		return "{\"ok\":false,\"kind\":\"rate_limited\",\"message\":"
+		    "\"q\",\"retry_after_ms\":1,\"quota_rpm\":600}";
+	}
+	return "{\"ok\":true,\"data\":1}";
+}
+
+static void
+one_worker(struct run_opts *o)
+{
+	o->workers = 1;
+}
+
+/*
+ * Quota learning: after a 429 that names 600 requests a minute, requests
+ * go no faster than 98% of it (one per 102 ms).
+ */
+Test(run, a_named_quota_paces_the_run, .init = setup, .fini = teardown,
+    .timeout = 30)
+{
+	uint64_t rows[64];
+	int64_t ms[64];
+	size_t n, i;
+
+	log_sent = true;
+	cr_assert_eq(run_tweaked(names_quota, one_worker), 0);
+	n = read_sent(rows, ms, 64);
+	cr_assert_eq(n, 21, "20 rows and one retry");
+	for (i = 2; i < n; i++)
+		cr_assert_geq(ms[i] - ms[i - 1], 95, "request %zu came %lld ms "
+		    "after the one before", i, (long long)(ms[i] - ms[i - 1]));
+}
+
+static const char *
+never_valid(uint64_t row)
+{
+	return "{\"ok\":false,\"kind\":\"invalid_output\",\"message\":\"no\"}";
+}
+
+static void
+forty_retries(struct run_opts *o)
+{
+	o->workers = 2;
+	o->retries = 3;
+}
+
+/*
+ * The retry budget: with no success at all, at most 20 retries go out
+ * while fresh rows are left; the rest wait for the end of the input.
+ */
+Test(run, the_retry_budget_is_drawn, .init = setup, .fini = teardown,
+    .timeout = 30)
+{
+	uint64_t rows[128];
+	int64_t ms[128];
+	unsigned seen[20] = { 0 }, retries = 0;
+	size_t n, i, last_fresh = 0;
+
+	log_sent = true;
+	cr_assert_eq(run_tweaked(never_valid, forty_retries), 1);
+	n = read_sent(rows, ms, 128);
+	cr_assert_eq(n, 80, "every row still gets its 4 attempts");
+	for (i = 0; i < n; i++)
+		if (seen[rows[i]]++ == 0)
+			last_fresh = i;
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < last_fresh; i++)
+		retries += seen[rows[i]]++ > 0;
+	cr_assert_leq(retries, 20, "%u retries before the last fresh row",
+	    retries);
+}
+
+/*
+ * A second SIGINT kills at once: the row in flight would take 30 s and
+ * --grace is 60 s, so only a kill ends this run inside the test's time.
+ */
+static int
+interrupting_worker(int fd, void *arg)
+{
+	struct frame_reader rd;
+	struct frame f;
+	char log[128], text[8192];
+	size_t len;
+	FILE *fp;
+	int i;
+
+	frame_send(fd, FRAME_READY, 0, NULL, 0);
+	frame_reader_init(&rd, 1 << 20);
+	if (frame_recv(&rd, fd, &f) != 1)
+		return 1;
+	kill(getppid(), SIGINT);
+	snprintf(log, sizeof(log), "%s/out.jsonl.state/log", dir);
+	for (i = 0; i < 2000; i++) {	/* until the first one is seen */
+		len = 0;
+		if ((fp = fopen(log, "r")) != NULL) {
+			len = fread(text, 1, sizeof(text) - 1, fp);
+			fclose(fp);
+		}
+		text[len] = '\0';
+		if (strstr(text, "SIGINT: finishing") != NULL)
+			break;
+		usleep(10000);
+	}
+	kill(getppid(), SIGINT);
+	sleep(30);
+	return 0;
+}
+
+static void
+long_grace(struct run_opts *o)
+{
+	o->workers = 1;
+	o->grace_ms = 60 * 1000;
+	o->worker_main = interrupting_worker;
+}
+
+Test(run, a_second_sigint_kills_at_once, .init = setup, .fini = teardown,
+    .timeout = 20)
+{
+	cr_assert_eq(run_tweaked(all_ok, long_grace), 75);
+	cr_assert_eq(committed("rows_done"), 0);
 }

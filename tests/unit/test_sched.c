@@ -4,31 +4,6 @@
 
 #include "rowpool/sched.h"
 
-Test(sched, retry_policies)
-{
-	static const struct {
-		const char		*kind;
-		enum retry_policy	 want;
-	} cases[] = {
-		{ "crash", RETRY_YES }, { "timeout", RETRY_YES },
-		{ "protocol", RETRY_YES }, { "network", RETRY_YES },
-		{ "http", RETRY_YES }, { "rate_limited", RETRY_YES },
-		{ "invalid_output", RETRY_YES }, { "truncated", RETRY_ONCE },
-		{ "input", RETRY_NO }, { "blocked", RETRY_NO },
-		{ "auth", RETRY_NO }, { "quota_exhausted", RETRY_NO },
-		{ "something new", RETRY_NO },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		cr_assert_eq(sched_retry_policy(cases[i].kind), cases[i].want,
-		    "%s", cases[i].kind);
-	for (i = RETRY_NO; i <= RETRY_YES; i++)
-		cr_assert_eq(sched_retry_parse(sched_retry_name(i)), (int)i);
-	cr_assert_eq(sched_retry_parse("maybe"), -1);
-	cr_assert_eq(sched_retry_parse(NULL), -1);
-}
-
 Test(sched, backoff_full_jitter_within_bounds)
 {
 	unsigned attempt, i;
@@ -128,17 +103,17 @@ Test(sched, breaker_opens_probes_and_closes)
 
 	breaker_init(&b, 5, 15 * 60 * 1000);
 	for (i = 0; i < 4; i++)
-		breaker_failure(&b, "http", true, 1000);
-	breaker_failure(&b, "network", true, 1000);
+		breaker_failure(&b, KIND_HTTP, true, 1000);
+	breaker_failure(&b, KIND_NETWORK, true, 1000);
 	cr_assert_eq(b.state, BREAKER_CLOSED, "kinds differ: no streak");
 	for (i = 0; i < 5; i++)
-		breaker_failure(&b, "http", true, 2000);
+		breaker_failure(&b, KIND_HTTP, true, 2000);
 	cr_assert_eq(b.state, BREAKER_OPEN);
 	cr_assert(!breaker_allow(&b, 2100, &wake));
 	cr_assert_eq(wake, 3000);
 	cr_assert(breaker_allow(&b, 3000, &wake), "the probe");
 	cr_assert(!breaker_allow(&b, 3001, &wake), "one probe at a time");
-	breaker_failure(&b, "http", true, 3500);
+	breaker_failure(&b, KIND_HTTP, true, 3500);
 	cr_assert(!breaker_allow(&b, 4000, &wake));
 	cr_assert_eq(wake, 5500, "probe interval doubles");
 	cr_assert(!breaker_expired(&b, 2000 + 15 * 60 * 1000 - 1));

@@ -174,7 +174,7 @@ probe_process(void *state, json_t *row, uint64_t index,
 	const char *key = json_string_value(json_object_get(row, "key"));
 
 	if (json_is_true(json_object_get(row, "fail"))) {
-		proc_result_error(res, "http", "HTTP 400: API key %s is bad",
+		proc_result_error(res, KIND_HTTP, "HTTP 400: API key %s is bad",
 		    key);
 		return;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rowpool/processor.h"
+#include "rowpool/proto.h"
 #include "rowpool/schema.h"
 #include "rowpool/utf8.h"
 
@@ -68,8 +69,8 @@ Test(utf8, error_results_always_encode)
 	msg[i] = '\0';
 	msg[7] = '\xff';
 	proc_result_init(&res);
-	proc_result_error(&res, "http", "server said: %s", msg);
-	out = proc_result_encode(&res, &len);
+	proc_result_error(&res, KIND_HTTP, "server said: %s", msg);
+	out = proto_result_encode(&res, &len);
 	cr_assert_not_null(out, "an error result must always encode");
 	free(out);
 	proc_result_release(&res);

@@ -1,0 +1,42 @@
+/*
+ * proto: the worker's RESULT message, encoded by the worker and decoded
+ * (and validated) by the supervisor, in one place.  The payload is one
+ * JSON object:
+ *
+ *   {"ok":true,"data":ANY[,"usage":{...}][,"model_version":"..."]...}
+ *   {"ok":false,"kind":"NAME","message":"..."[,"retry_after_ms":N]
+ *    [,"retry":"no"|"once"|"yes"][,"quota_rpm":N][,"unreachable":true]}
+ *
+ * An ok result's fields other than "ok" and "data" are its extras, merged
+ * into the result record (usage, model_version).  A failure's kind is a
+ * name of kind.h; unknown keys of a failure are ignored.
+ *
+ * Domain tier: a status and a message; never prints or exits.
+ */
+#ifndef ROWPOOL_PROTO_H
+#define ROWPOOL_PROTO_H
+
+#include <stddef.h>
+
+#include "rowpool/processor.h"
+
+/*
+ * Serializes res as the RESULT payload.  Returns a malloc'd string
+ * (caller frees; *len its length) or NULL with ENOMEM.
+ */
+char	*proto_result_encode(const struct proc_result *res, size_t *len);
+
+/*
+ * Parses and checks a RESULT payload into res (proc_result_init'ed by
+ * it; release it with proc_result_release).  Returns 0, or -1 with a
+ * one-line reason in err ("result is not a JSON object: ...", "'kind'
+ * 'bogus' is not an error kind", "ok result without 'data'"...); then res
+ * holds nothing.  An ok result may also fail with ENOMEM in err.
+ */
+int	proto_result_decode(const char *payload, size_t len,
+	    struct proc_result *res, char *err, size_t errlen);
+
+/* The integer usage field k of an ok result ("total_tokens"), or 0. */
+long long	proto_usage(const struct proc_result *res, const char *k);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * proto: the RESULT payload.  Invariant: whatever decodes without error
+ * is a result the supervisor can act on without checking it again: a
+ * known kind, a message that is valid UTF-8, numbers in range.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rowpool/kind.h"
+#include "rowpool/proto.h"
+#include "rowpool/utf8.h"
+
+static json_t *
+encode_failure(const struct proc_result *res)
+{
+	json_t *o;
+
+	o = json_pack("{s:b, s:s, s:s, s:I}", "ok", 0, "kind",
+	    kind_name(res->kind), "message", res->message, "retry_after_ms",
+	    (json_int_t)res->retry_after_ms);
+	if (o != NULL && res->quota_rpm > 0)
+		json_object_set_new(o, "quota_rpm",
+		    json_integer(res->quota_rpm));
+	if (o != NULL && res->unreachable)
+		json_object_set_new(o, "unreachable", json_true());
+	if (o != NULL && res->retry >= 0)
+		json_object_set_new(o, "retry", json_string(
+		    retry_name((enum retry_policy)res->retry)));
+	return o;
+}
+
+char *
+proto_result_encode(const struct proc_result *res, size_t *len)
+{
+	json_t *o;
+	char *s;
+
+	if (res->ok) {
+		o = json_pack("{s:b, s:O}", "ok", 1, "data",
+		    res->data ? res->data : json_null());
+		if (o != NULL && res->extra != NULL)
+			json_object_update(o, res->extra);
+	} else
+		o = encode_failure(res);
+	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*len = strlen(s);
+	return s;
+}
+
+/* ---- decoding ---- */
+
+/* Optional integer field k of o, in [min, max]; def when absent. */
+static int
+opt_int(const json_t *o, const char *k, long long min, long long max,
+    long long def, long long *out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(o, k);
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max) {
+		snprintf(err, errlen, "'%s' is not a number from %lld to %lld",
+		    k, min, max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int
+decode_kind(const json_t *o, struct proc_result *res, char *err,
+    size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(o, "kind"));
+	int k;
+
+	if (name == NULL) {
+		snprintf(err, errlen, "failed result without a 'kind'");
+		return -1;
+	}
+	if ((k = kind_parse(name)) == -1) {
+		snprintf(err, errlen, "'kind' '%.40s' is not an error kind",
+		    name);
+		return -1;
+	}
+	res->kind = (enum kind)k;
+	return 0;
+}
+
+static int
+decode_failure(const json_t *o, struct proc_result *res, char *err,
+    size_t errlen)
+{
+	const json_t *msg = json_object_get(o, "message");
+	const json_t *retry = json_object_get(o, "retry");
+	const json_t *unreach = json_object_get(o, "unreachable");
+	long long after, quota;
+
+	if (decode_kind(o, res, err, errlen) == -1 ||
+	    opt_int(o, "retry_after_ms", -1, INT64_MAX / 2, -1, &after, err,
+	    errlen) == -1 || opt_int(o, "quota_rpm", 0, 1000000000, 0, &quota,
+	    err, errlen) == -1)
+		return -1;
+	if ((msg != NULL && !json_is_string(msg)) || (unreach != NULL &&
+	    !json_is_boolean(unreach)) || (retry != NULL &&
+	    retry_parse(json_string_value(retry)) == -1)) {
+		snprintf(err, errlen, "failed result with a bad '%s'",
+		    msg != NULL && !json_is_string(msg) ? "message" :
+		    unreach != NULL && !json_is_boolean(unreach) ?
+		    "unreachable" : "retry");
+		return -1;
+	}
+	snprintf(res->message, sizeof(res->message), "%s",
+	    msg != NULL ? json_string_value(msg) : "");
+	utf8_clean(res->message);	/* a cut may split a character */
+	res->retry_after_ms = (long)after;
+	res->quota_rpm = (long)quota;
+	res->retry = retry != NULL ? retry_parse(json_string_value(retry)) :
+	    -1;
+	res->unreachable = json_is_true(unreach);
+	return 0;
+}
+
+static int
+decode_ok(json_t *o, struct proc_result *res, char *err, size_t errlen)
+{
+	json_t *data = json_object_get(o, "data");
+
+	if (data == NULL) {
+		snprintf(err, errlen, "ok result without 'data'");
+		return -1;
+	}
+	res->ok = 1;
+	res->data = json_incref(data);
+	json_object_del(o, "ok");
+	json_object_del(o, "data");
+	res->extra = json_object_size(o) > 0 ? json_incref(o) : NULL;
+	return 0;
+}
+
+int
+proto_result_decode(const char *payload, size_t len,
+    struct proc_result *res, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *o, *ok;
+	int rc;
+
+	proc_result_init(res);
+	o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL || !json_is_object(o)) {
+		snprintf(err, errlen, "result is not a JSON object: %s",
+		    o == NULL ? jerr.text : "wrong type");
+		json_decref(o);
+		return -1;
+	}
+	ok = json_object_get(o, "ok");
+	if (!json_is_boolean(ok)) {
+		snprintf(err, errlen, "result without a boolean 'ok'");
+		rc = -1;
+	} else if (json_is_true(ok))
+		rc = decode_ok(o, res, err, errlen);
+	else
+		rc = decode_failure(o, res, err, errlen);
+	json_decref(o);
+	if (rc == -1)
+		proc_result_release(res);
+	return rc;
+}
+
+long long
+proto_usage(const struct proc_result *res, const char *k)
+{
+	return json_integer_value(json_object_get(json_object_get(res->extra,
+	    "usage"), k));
+}

@@ -1,10 +1,14 @@
 /*
- * main: the command line.  It parses options into a struct run_opts,
- * validates them (exit 64 on a usage error), and maps nothing else: the
- * exit status comes from run_main.
+ * main: the command line.  It parses the command's own options (the table
+ * below) into a struct run_opts and the chosen processor's options (their
+ * tables, processor.h) into its settings and configuration (procopt.h),
+ * validates them (exit 64 on a usage error, 78 on a configuration error),
+ * and maps nothing else: the exit status comes from run_main.
+ *
+ * getopt knows every processor's options, so that one given to another
+ * processor is named as such rather than unknown.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <getopt.h>
@@ -15,18 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
+#include "rowpool/apikey.h"
 #include "rowpool/input.h"
-#include "rowpool/io.h"
 #include "rowpool/log.h"
 #include "rowpool/processor.h"
+#include "rowpool/procopt.h"
 #include "rowpool/run.h"
-#include "rowpool/schema.h"
 #include "rowpool/secret.h"
+#include "rowpool/usage.h"
 
-static const char usage_text[] =
+static const char usage_head[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
 "       rowpool --help | --version\n"
 "\n"
@@ -34,50 +37,9 @@ static const char usage_text[] =
 "in parallel worker processes, with a crash-safe checkpoint after every\n"
 "batch.  The same command run again resumes where the last one stopped.\n"
 "\n"
-"Options:\n"
-"  -o, --output FILE       results, one JSON line per input row (required)\n"
-"      --state DIR         run state (journal, manifest, lock, log);\n"
-"                          default FILE.state\n"
-"      --format csv|jsonl  input format (default: from INPUT's extension)\n"
-"      --processor NAME    gemini (default), openai, or echo\n"
-"  -j, --workers N         worker processes (default 10)\n"
-"      --batch-size N      rows per checkpoint (default 10)\n"
-"      --timeout SECONDS   per attempt (default 120)\n"
-"      --retries N         extra attempts after the first (default 3)\n"
-"      --worker-max-rows N recycle a worker after N rows (default 1000;\n"
-"                          0 never)\n"
-"      --grace SECONDS     on SIGINT/SIGTERM, time for rows in flight\n"
-"                          (default 10)\n"
-"      --max-row-bytes N   larger rows are input errors (default 1048576)\n"
-"      --strict            stop at the first bad input row (exit 65)\n"
-"      --restart           discard the state and start over\n"
-"      --log FILE          log file (default STATE/log)\n"
-"      --rpm N             at most N requests a minute (all workers)\n"
-"      --tpm N             at most N tokens a minute (estimated before a\n"
-"                          request, corrected by the usage that comes back)\n"
-"      --max-outage SECONDS\n"
-"                          stop (exit 75) when the API keeps failing this\n"
-"                          long (default 900)\n"
-"\n"
-"Gemini and OpenAI-compatible processors:\n"
-"      --prompt FILE       prompt template; {{column}} is the row's value\n"
-"      --system FILE       system instruction\n"
-"      --schema FILE       JSON Schema of the answer (JSON mode)\n"
-"      --schema-dialect json|openapi\n"
-"                          send it as responseJsonSchema (default) or as\n"
-"                          responseSchema (OpenAPI subset)\n"
-"      --model NAME        default gemini-2.5-flash\n"
-"      --endpoint URL      default https://generativelanguage.googleapis.com\n"
-"                          (openai: the URL before /chat/completions)\n"
-"      --temperature T     --max-output-tokens N\n"
-"      --thinking-budget N default 0 (gemini); -1 leaves it to the model\n"
-"      --api-key-file FILE the key, in a file only its owner can read;\n"
-"                          otherwise GEMINI_API_KEY or GOOGLE_API_KEY\n"
-"                          (openai: OPENAI_API_KEY, optional)\n"
-"  -v, --verbose           also print the log to stderr (twice: debug)\n"
-"  -q, --quiet             no failure summary on stderr\n"
-"  -h, --help              this text\n"
-"  -V, --version           the version\n"
+"Options:\n";
+
+static const char usage_exit[] =
 "\n"
 "Exit status:\n"
 "   0  every row ok              1  complete, some rows failed\n"
@@ -95,58 +57,62 @@ static const char usage_text[] =
 enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
-	OPT_RESTART, OPT_LOG, OPT_PROMPT, OPT_SYSTEM, OPT_SCHEMA, OPT_DIALECT,
-	OPT_MODEL, OPT_ENDPOINT, OPT_TEMP, OPT_MAXTOK, OPT_THINK, OPT_KEYFILE,
-	OPT_RPM, OPT_TPM, OPT_OUTAGE
+	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE,
+	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
-/* What the LLM processors are told, before it becomes JSON settings. */
-struct llm_opts {
-	const char	*prompt;
-	const char	*system;
-	const char	*schema;
-	const char	*dialect;
-	const char	*model;
-	const char	*endpoint;
-	const char	*keyfile;
-	json_t		*temperature;
-	json_t		*max_tokens;
-	long		 thinking;	/* -1: not sent */
+/* The command's own options; the processors' come from their tables. */
+struct core_option {
+	const char	*name;
+	int		 val;	/* the short option, or an OPT_* */
+	const char	*arg;	/* NULL: it takes no argument */
+	const char	*help;
 };
 
-static const struct option longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "processor", required_argument, NULL, OPT_PROCESSOR },
-	{ "workers", required_argument, NULL, 'j' },
-	{ "batch-size", required_argument, NULL, OPT_BATCH },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "worker-max-rows", required_argument, NULL, OPT_MAXROWS },
-	{ "grace", required_argument, NULL, OPT_GRACE },
-	{ "max-row-bytes", required_argument, NULL, OPT_MAXBYTES },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "restart", no_argument, NULL, OPT_RESTART },
-	{ "log", required_argument, NULL, OPT_LOG },
-	{ "prompt", required_argument, NULL, OPT_PROMPT },
-	{ "system", required_argument, NULL, OPT_SYSTEM },
-	{ "schema", required_argument, NULL, OPT_SCHEMA },
-	{ "schema-dialect", required_argument, NULL, OPT_DIALECT },
-	{ "model", required_argument, NULL, OPT_MODEL },
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
-	{ "temperature", required_argument, NULL, OPT_TEMP },
-	{ "max-output-tokens", required_argument, NULL, OPT_MAXTOK },
-	{ "thinking-budget", required_argument, NULL, OPT_THINK },
-	{ "api-key-file", required_argument, NULL, OPT_KEYFILE },
-	{ "rpm", required_argument, NULL, OPT_RPM },
-	{ "tpm", required_argument, NULL, OPT_TPM },
-	{ "max-outage", required_argument, NULL, OPT_OUTAGE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct core_option core_options[] = {
+	{ "output", 'o', "FILE",
+	  "results, one JSON line per input row (required)" },
+	{ "state", OPT_STATE, "DIR",
+	  "run state (journal, manifest, lock, log); default FILE.state" },
+	{ "format", OPT_FORMAT, "csv|jsonl",
+	  "input format (default: from INPUT's extension)" },
+	{ "processor", OPT_PROCESSOR, "NAME",
+	  "what runs on each row: one of the processors below" },
+	{ "workers", 'j', "N", "worker processes (default 10)" },
+	{ "batch-size", OPT_BATCH, "N", "rows per checkpoint (default 10)" },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", "per attempt (default 120)" },
+	{ "retries", OPT_RETRIES, "N",
+	  "extra attempts after the first (default 3)" },
+	{ "worker-max-rows", OPT_MAXROWS, "N",
+	  "recycle a worker after N rows (default 1000; 0 never)" },
+	{ "grace", OPT_GRACE, "SECONDS",
+	  "on SIGINT/SIGTERM, time for rows in flight (default 10)" },
+	{ "max-row-bytes", OPT_MAXBYTES, "N",
+	  "larger rows are input errors (default 1048576)" },
+	{ "strict", OPT_STRICT, NULL,
+	  "stop at the first bad input row (exit 65)" },
+	{ "restart", OPT_RESTART, NULL, "discard the state and start over" },
+	{ "log", OPT_LOG, "FILE", "log file (default STATE/log)" },
+	{ "rpm", OPT_RPM, "N", "at most N requests a minute (all workers)" },
+	{ "tpm", OPT_TPM, "N", "at most N tokens a minute (estimated before "
+	  "a request, corrected by the usage that comes back)" },
+	{ "max-outage", OPT_OUTAGE, "SECONDS", "stop (exit 75) when the API "
+	  "keeps failing this long (default 900)" },
+	{ "verbose", 'v', NULL, "also print the log to stderr (twice: debug)" },
+	{ "quiet", 'q', NULL, "no failure summary on stderr" },
+	{ "help", 'h', NULL, "this text" },
+	{ "version", 'V', NULL, "the version" },
+};
+
+#define NCORE		(sizeof(core_options) / sizeof(core_options[0]))
+
+/* getopt's tables, and the processors' options as given. */
+struct cmdline {
+	struct option	 longopts[NCORE + PROC_NAMES_MAX + 1];
+	char		 shortopts[2 * NCORE + 1];
+	const char	*names[PROC_NAMES_MAX];	/* processors' options */
+	const char	*args[PROC_NAMES_MAX];	/* last argument given */
+	size_t		 nnames;
 };
 
 /* Prints "rowpool: message" and tail, exits with code. */
@@ -166,6 +132,92 @@ usage_error(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vdie(EX_USAGE, "\nTry 'rowpool --help'.\n", fmt, ap);
+}
+
+static _Noreturn void __attribute__((format(printf, 1, 2)))
+config_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdie(EX_CONFIG, "\n", fmt, ap);
+}
+
+static void
+usage(FILE *fp)
+{
+	struct run_opts dflt;
+	size_t i;
+
+	run_opts_init(&dflt);
+	fputs(usage_head, fp);
+	for (i = 0; i < NCORE; i++)
+		usage_option(fp, core_options[i].val < 256 ?
+		    core_options[i].val : 0, core_options[i].name,
+		    core_options[i].arg, core_options[i].help);
+	fputc('\n', fp);
+	usage_processors(fp, dflt.processor);
+	fputs(usage_exit, fp);
+}
+
+/* Index of name in c->names, or c->nnames; aborts on a core name. */
+static size_t
+cmdline_name(const struct cmdline *c, const char *name)
+{
+	size_t k;
+
+	/* getopt would take the first: every test would show this abort. */
+	for (k = 0; k < NCORE; k++)
+		if (strcmp(core_options[k].name, name) == 0)
+			abort();
+	for (k = 0; k < c->nnames; k++)
+		if (strcmp(c->names[k], name) == 0)
+			break;
+	return k;
+}
+
+/* Adds every processor's option names to getopt's table, each once. */
+static void
+cmdline_add_processors(struct cmdline *c, size_t n)
+{
+	const struct proc_option *opt;
+	const struct processor *p;
+	size_t i, j, k;
+
+	for (i = 0; (p = processor_at(i)) != NULL; i++)
+		for (j = 0; (opt = processor_option(p, j)) != NULL; j++) {
+			if (opt->name == NULL ||
+			    (k = cmdline_name(c, opt->name)) < c->nnames)
+				continue;
+			if (k == PROC_NAMES_MAX)
+				abort();	/* a unit test prevents it */
+			c->names[c->nnames++] = opt->name;
+			c->longopts[n++] = (struct option){ opt->name,
+			    required_argument, NULL, OPT_PROC + (int)k };
+		}
+	c->longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+static void
+cmdline_init(struct cmdline *c)
+{
+	const struct core_option *co;
+	char *s = c->shortopts;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NCORE; i++) {
+		co = &core_options[i];
+		c->longopts[i] = (struct option){ co->name, co->arg ?
+		    required_argument : no_argument, NULL, co->val };
+		if (co->val < 256) {
+			*s++ = (char)co->val;
+			if (co->arg != NULL)
+				*s++ = ':';
+		}
+	}
+	*s = '\0';
+	cmdline_add_processors(c, NCORE);
 }
 
 static unsigned long
@@ -208,63 +260,11 @@ parse_format(const char *s)
 	usage_error("--format: '%s' is not csv or jsonl", s);
 }
 
-static json_t *
-parse_real(const char *opt, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
-		usage_error("%s: '%s' is not a number", opt, s);
-	return json_real(v);
-}
-
-/* Options of the LLM processors; false when c is not one of them. */
+/* The core options that take a number; false when c is not one. */
 static bool
-parse_llm_opt(struct llm_opts *l, int c, const char *arg)
+parse_number_opt(struct run_opts *o, int c, const char *arg)
 {
 	switch (c) {
-	case OPT_PROMPT: l->prompt = arg; break;
-	case OPT_SYSTEM: l->system = arg; break;
-	case OPT_SCHEMA: l->schema = arg; break;
-	case OPT_DIALECT:
-		if (strcmp(arg, "json") != 0 && strcmp(arg, "openapi") != 0)
-			usage_error("--schema-dialect: '%s' is not json or "
-			    "openapi", arg);
-		l->dialect = arg;
-		break;
-	case OPT_MODEL: l->model = arg; break;
-	case OPT_ENDPOINT: l->endpoint = arg; break;
-	case OPT_KEYFILE: l->keyfile = arg; break;
-	case OPT_TEMP:
-		json_decref(l->temperature);
-		l->temperature = parse_real("--temperature", arg);
-		break;
-	case OPT_MAXTOK:
-		json_decref(l->max_tokens);
-		l->max_tokens = json_integer((json_int_t)parse_count(
-		    "--max-output-tokens", arg, 1, 10000000));
-		break;
-	case OPT_THINK:
-		l->thinking = strcmp(arg, "-1") == 0 ? -1 :
-		    (long)parse_count("--thinking-budget", arg, 0, 1000000);
-		break;
-	default:
-		return false;
-	}
-	return true;
-}
-
-static void
-parse_opt(struct run_opts *o, int c, const char *arg)
-{
-	switch (c) {
-	case 'o': o->output = arg; break;
-	case OPT_STATE: o->state = arg; break;
-	case OPT_FORMAT: o->format = parse_format(arg); break;
-	case OPT_PROCESSOR: o->processor = arg; break;
 	case 'j':
 		o->workers = (unsigned)parse_count("--workers", arg, 1, 1024);
 		break;
@@ -286,9 +286,6 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 		o->max_row_bytes = parse_count("--max-row-bytes", arg, 64,
 		    256ul << 20);
 		break;
-	case OPT_STRICT: o->strict = true; break;
-	case OPT_RESTART: o->restart = true; break;
-	case OPT_LOG: o->log_path = arg; break;
 	case OPT_RPM:
 		o->rpm = (double)parse_count("--rpm", arg, 1, 100000000);
 		break;
@@ -298,152 +295,31 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_OUTAGE:
 		o->max_outage_ms = parse_seconds("--max-outage", arg);
 		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static void
+parse_opt(struct run_opts *o, int c, const char *arg)
+{
+	if (parse_number_opt(o, c, arg))
+		return;
+	switch (c) {
+	case 'o': o->output = arg; break;
+	case OPT_STATE: o->state = arg; break;
+	case OPT_FORMAT: o->format = parse_format(arg); break;
+	case OPT_PROCESSOR: o->processor = arg; break;
+	case OPT_STRICT: o->strict = true; break;
+	case OPT_RESTART: o->restart = true; break;
+	case OPT_LOG: o->log_path = arg; break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
 		fputs("Try 'rowpool --help'.\n", stderr);
 		exit(EX_USAGE);
 	}
-}
-
-static _Noreturn void __attribute__((format(printf, 1, 2)))
-config_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vdie(EX_CONFIG, "\n", fmt, ap);
-}
-
-/* Reads a whole small file; what says what it is for messages. */
-static char *
-read_text(const char *what, const char *path, struct stat *st)
-{
-	char *buf;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, st) == -1)
-		config_error("%s '%s': %s", what, path, strerror(errno));
-	if (st->st_size > (1 << 20))
-		config_error("%s '%s': larger than 1 MiB", what, path);
-	if ((buf = malloc((size_t)st->st_size + 1)) == NULL)
-		config_error("%s '%s': out of memory", what, path);
-	if ((n = read_full(fd, buf, (size_t)st->st_size)) == -1)
-		config_error("%s '%s': %s", what, path, strerror(errno));
-	buf[n] = '\0';
-	close(fd);
-	if (strlen(buf) != (size_t)n)
-		config_error("%s '%s': holds a NUL byte", what, path);
-	return buf;
-}
-
-/* A key goes into a request header: no control byte may ride along. */
-static char *
-key_checked(char *key, const char *from)
-{
-	const unsigned char *p;
-
-	if (key == NULL)
-		config_error("the API key from %s: out of memory", from);
-	for (p = (const unsigned char *)key; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			config_error("the API key from %s holds a control "
-			    "character", from);
-	return key;
-}
-
-/*
- * The key: --api-key-file (only its owner may read it), or the
- * environment.  It goes to the workers in memory only.
- */
-static char *
-api_key(const struct llm_opts *l, bool gemini)
-{
-	const char *env;
-	struct stat st;
-	char *key;
-	size_t n;
-
-	if (l->keyfile != NULL) {
-		key = read_text("--api-key-file", l->keyfile, &st);
-		if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-			config_error("--api-key-file '%s': readable by others "
-			    "(mode %04o); chmod 600 it", l->keyfile,
-			    (unsigned)(st.st_mode & 07777));
-		n = strlen(key);
-		while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' ||
-		    key[n - 1] == ' '))
-			key[--n] = '\0';
-		return key_checked(key, "--api-key-file");
-	}
-	env = gemini ? getenv("GEMINI_API_KEY") : getenv("OPENAI_API_KEY");
-	if (gemini && (env == NULL || *env == '\0'))
-		env = getenv("GOOGLE_API_KEY");
-	if (env != NULL && *env != '\0')
-		return key_checked(strdup(env), "the environment");
-	if (gemini)
-		config_error("no API key: set GEMINI_API_KEY (or "
-		    "GOOGLE_API_KEY), or use --api-key-file FILE");
-	return strdup("");
-}
-
-static json_t *
-read_schema(const char *path)
-{
-	struct stat st;
-	json_error_t jerr;
-	json_t *schema;
-	char *text, err[512];
-
-	text = read_text("--schema", path, &st);
-	schema = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	free(text);
-	if (schema == NULL)
-		config_error("--schema '%s': line %d, column %d: %s", path,
-		    jerr.line, jerr.column, jerr.text);
-	if (schema_validate_schema(schema, err, sizeof(err)) == -1)
-		config_error("--schema '%s': %s", path, err);
-	return schema;
-}
-
-/* A text file as a JSON string; it must be UTF-8. */
-static json_t *
-text_json(const char *what, const char *path)
-{
-	struct stat st;
-	char *text = read_text(what, path, &st);
-	json_t *v = json_string(text);
-
-	free(text);
-	if (v == NULL)
-		config_error("%s '%s': not UTF-8", what, path);
-	return v;
-}
-
-/* Adds the LLM settings (all of which change results) to settings. */
-static void
-llm_settings(json_t *set, struct llm_opts *l, bool gemini)
-{
-	if (l->prompt == NULL)
-		config_error("--prompt FILE is required by the %s processor",
-		    gemini ? "gemini" : "openai");
-	json_object_set_new(set, "model", json_string(l->model ? l->model :
-	    gemini ? "gemini-2.5-flash" : "gpt-4o-mini"));
-	json_object_set_new(set, "prompt", text_json("--prompt", l->prompt));
-	json_object_set_new(set, "system", l->system ?
-	    text_json("--system", l->system) : json_null());
-	json_object_set_new(set, "schema", l->schema ? read_schema(l->schema) :
-	    json_null());
-	json_object_set_new(set, "schema_dialect", json_string(l->dialect ?
-	    l->dialect : "json"));
-	json_object_set_new(set, "temperature", l->temperature ?
-	    json_incref(l->temperature) : json_null());
-	json_object_set_new(set, "max_output_tokens", l->max_tokens ?
-	    json_incref(l->max_tokens) : json_null());
-	json_object_set_new(set, "thinking_budget", gemini && l->thinking >= 0
-	    ? json_integer(l->thinking) : json_null());
 }
 
 static const char *
@@ -478,51 +354,160 @@ check_opts(struct run_opts *o, const char *input)
 	    (json_int_t)o->max_row_bytes);
 }
 
-/* The LLM processors' settings, processor configuration and key. */
+/* "the gemini and openai processors": those that have option name. */
 static void
-check_llm(struct run_opts *o, struct llm_opts *l)
+owners(const char *name, char *buf, size_t len)
 {
-	bool gemini = strcmp(o->processor, "gemini") == 0;
+	const char *who[16];
+	const struct processor *p;
+	size_t i, n = 0;
 
-	if (!gemini && strcmp(o->processor, "openai") != 0)
-		return;
-	if (!gemini && l->endpoint == NULL)
-		config_error("--endpoint URL is required by the openai "
-		    "processor");
-	llm_settings(o->settings, l, gemini);
-	o->pconf = json_deep_copy(o->settings);
-	json_object_set_new(o->pconf, "endpoint", json_string(l->endpoint ?
-	    l->endpoint : "https://generativelanguage.googleapis.com"));
-	json_object_set_new(o->pconf, "timeout_ms",
-	    json_integer(o->timeout_ms));
-	json_object_set_new(o->pconf, "prompt_file", json_string(l->prompt));
-	if (l->system != NULL)
-		json_object_set_new(o->pconf, "system_file",
-		    json_string(l->system));
-	if (l->schema != NULL)
-		json_object_set_new(o->pconf, "schema_file",
-		    json_string(l->schema));
-	o->api_key = api_key(l, gemini);
-	/* The supervisor keeps the key for the workers it will fork. */
-	if (o->api_key != NULL && o->api_key[0] != '\0' &&
-	    secret_nodump() == -1) {
+	for (i = 0; (p = processor_at(i)) != NULL && n < 16; i++)
+		if (processor_option_find(p, name) != NULL)
+			who[n++] = p->name;
+	strlcpy(buf, "the", len);
+	for (i = 0; i < n; i++) {
+		strlcat(buf, i == 0 ? " " : i + 1 == n ? " and " : ", ", len);
+		strlcat(buf, who[i], len);
+	}
+	strlcat(buf, n == 1 ? " processor" : " processors", len);
+}
+
+/* The last argument given for the processor option called name. */
+static const char *
+given(const struct cmdline *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnames; i++)
+		if (strcmp(c->names[i], name) == 0)
+			return c->args[i];
+	return NULL;
+}
+
+/*
+ * Fills args, one per option of p in processor_option() order; an option
+ * of another processor given is a usage error.
+ */
+static void
+proc_args(const struct cmdline *c, const struct processor *p,
+    const char **args)
+{
+	const struct proc_option *opt;
+	char who[256];
+	size_t i;
+
+	for (i = 0; i < c->nnames; i++)
+		if (c->args[i] != NULL &&
+		    processor_option_find(p, c->names[i]) == NULL) {
+			owners(c->names[i], who, sizeof(who));
+			usage_error("--%s is an option of %s, not %s",
+			    c->names[i], who, p->name);
+		}
+	for (i = 0; (opt = processor_option(p, i)) != NULL; i++) {
+		if (i == PROC_OPTIONS_MAX)
+			abort();	/* a unit test prevents it */
+		args[i] = opt->name != NULL ? given(c, opt->name) : NULL;
+	}
+}
+
+/* The API key's file, if p has the option and it was given. */
+static const char *
+key_file(const struct processor *p, const char *const *args)
+{
+	const struct proc_option *opt;
+	size_t i;
+
+	for (i = 0; (opt = processor_option(p, i)) != NULL; i++)
+		if (opt->type == PROC_OPT_KEY_FILE)
+			return args[i];
+	return NULL;
+}
+
+/* The processor's key, held by the supervisor for the workers it forks. */
+static void
+load_key(struct run_opts *o, const struct processor *p, const char *file)
+{
+	char err[PATH_MAX + 512], *key;
+
+	if (apikey_load(p, file, &key, err, sizeof(err)) == -1)
+		config_error("%s", err);
+	o->api_key = key;
+	if (key != NULL && key[0] != '\0' && secret_nodump() == -1) {
 		fprintf(stderr, "rowpool: cannot turn core dumps off: %s\n",
 		    strerror(errno));
 		exit(EX_OSERR);
 	}
 }
 
+/*
+ * The processor's settings (added to o->settings), its configuration
+ * (the settings, its other options and the timeout) and its key.
+ */
+static void
+check_processor(struct run_opts *o, const struct cmdline *c)
+{
+	const struct processor *p = processor_find(o->processor);
+	const char *args[PROC_OPTIONS_MAX] = { NULL };
+	char err[PATH_MAX + 1024];
+	enum procopt_status st;
+	json_t *conf;
+
+	proc_args(c, p, args);
+	if ((conf = json_object()) == NULL)
+		config_error("%s", "out of memory");
+	st = procopt_build(p, args, o->settings, conf, err, sizeof(err));
+	if (st == PROCOPT_USAGE)
+		usage_error("%s", err);
+	if (st != PROCOPT_OK)
+		config_error("%s", err);
+	if ((o->pconf = json_deep_copy(o->settings)) == NULL ||
+	    json_object_update(o->pconf, conf) == -1 ||
+	    json_object_set_new(o->pconf, "timeout_ms",
+	    json_integer(o->timeout_ms)) == -1)
+		config_error("%s", "out of memory");
+	json_decref(conf);
+	load_key(o, p, key_file(p, args));
+}
+
+/* Parses argv into o and c; returns only when a run is to be made. */
+static void
+parse_args(int argc, char *argv[], struct run_opts *o, struct cmdline *c)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, c->shortopts, c->longopts,
+	    NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (ch == 'V') {
+			puts("rowpool " ROWPOOL_VERSION);
+			exit(0);
+		}
+		if (ch >= OPT_PROC && (size_t)(ch - OPT_PROC) < c->nnames)
+			c->args[ch - OPT_PROC] = optarg;
+		else
+			parse_opt(o, ch, optarg);
+	}
+	if (optind != argc - 1)
+		usage_error("%s", optind < argc ? "one INPUT file, please" :
+		    "no INPUT file given");
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct run_opts o;
-	struct llm_opts l = { .thinking = 0 };
-	int c, rc;
+	struct cmdline c;
+	int rc;
 
 	setproctitle_init(argc, argv, envp);
 	run_opts_init(&o);
+	cmdline_init(&c);
 	if (argc < 2) {
-		fputs(usage_text, stderr);
+		usage(stderr);
 		return EX_USAGE;
 	}
 	if (strcmp(argv[1], "run") == 0) {
@@ -531,23 +516,9 @@ main(int argc, char *argv[], char *envp[])
 	} else if (argv[1][0] != '-') {
 		usage_error("unknown command '%s'", argv[1]);
 	}
-	while ((c = getopt_long(argc, argv, "o:j:vqhV", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (c == 'V') {
-			puts("rowpool " ROWPOOL_VERSION);
-			return 0;
-		}
-		if (!parse_llm_opt(&l, c, optarg))
-			parse_opt(&o, c, optarg);
-	}
-	if (optind != argc - 1)
-		usage_error("%s", optind < argc ? "one INPUT file, please" :
-		    "no INPUT file given");
+	parse_args(argc, argv, &o, &c);
 	check_opts(&o, argv[optind]);
-	check_llm(&o, &l);
+	check_processor(&o, &c);
 	log_set_verbose(o.verbose);
 	rc = run_main(&o);
 	if (o.api_key != NULL)
@@ -555,7 +526,5 @@ main(int argc, char *argv[], char *envp[])
 	free((char *)(uintptr_t)o.api_key);
 	json_decref(o.settings);
 	json_decref(o.pconf);
-	json_decref(l.temperature);
-	json_decref(l.max_tokens);
 	return rc;
 }

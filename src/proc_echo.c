@@ -26,6 +26,8 @@ echo_fini(void *state)
 
 const struct processor proc_echo = {
 	.name = "echo",
+	.summary = "answers each row with the row itself: tests, benchmarks",
+	.options = NULL,	/* nothing to configure */
 	.init = echo_init,
 	.process = echo_process,
 	.fini = echo_fini,

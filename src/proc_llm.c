@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rowpool/apikey.h"
 #include "rowpool/http.h"
 #include "rowpool/llm.h"
 #include "rowpool/processor.h"
@@ -394,8 +395,87 @@ llm_process(void *state, json_t *row, uint64_t index,
 		response(l, &resp, res);
 }
 
+/* ---- options ---- */
+
+static const char *const dialects[] = { "json", "openapi", NULL };
+
+/* What both APIs are told. */
+static const struct proc_option llm_options[] = {
+	{ .key = "prompt", .name = "prompt", .arg = "FILE",
+	  .type = PROC_OPT_TEXT_FILE, .results = true, .required = true,
+	  .help = "the prompt template: {{column}} is replaced by the row's "
+	  "value" },
+	{ .key = "system", .name = "system", .arg = "FILE",
+	  .type = PROC_OPT_TEXT_FILE, .results = true,
+	  .help = "the system instruction" },
+	{ .key = "schema", .name = "schema", .arg = "FILE",
+	  .type = PROC_OPT_SCHEMA_FILE, .results = true,
+	  .help = "the JSON Schema of the answer: the model answers JSON, "
+	  "checked against it (without it, data is {\"text\": ...})" },
+	{ .key = "schema_dialect", .name = "schema-dialect",
+	  .type = PROC_OPT_ENUM, .values = dialects, .def = "json",
+	  .results = true,
+	  .help = "json sends the schema as responseJsonSchema, openapi as "
+	  "responseSchema (Gemini's OpenAPI subset)" },
+	{ .key = "temperature", .name = "temperature", .arg = "T",
+	  .type = PROC_OPT_NUMBER, .results = true,
+	  .help = "the sampling temperature; default: the model's" },
+	{ .key = "max_output_tokens", .name = "max-output-tokens", .arg = "N",
+	  .type = PROC_OPT_COUNT, .min = 1, .max = 10000000, .results = true,
+	  .help = "at most N tokens in an answer; default: the model's" },
+	{ .key = NULL },
+};
+
+static const struct proc_option gemini_options[] = {
+	{ .key = "model", .name = "model", .arg = "NAME",
+	  .type = PROC_OPT_STRING, .def = "gemini-2.5-flash",
+	  .results = true, .help = "the model" },
+	{ .key = "endpoint", .name = "endpoint", .arg = "URL",
+	  .type = PROC_OPT_STRING,
+	  .def = "https://generativelanguage.googleapis.com",
+	  .help = "the API: rowpool posts to "
+	  "URL/v1beta/models/MODEL:generateContent" },
+	{ .key = "thinking_budget", .name = "thinking-budget", .arg = "N",
+	  .type = PROC_OPT_COUNT, .min = 0, .max = 1000000, .none = "-1",
+	  .def = "0", .results = true,
+	  .help = "thinking tokens, -1 to leave it to the model; extraction "
+	  "needs none, and thinking can eat the output budget" },
+	{ .key = NULL },
+};
+
+static const struct proc_option openai_options[] = {
+	{ .key = "model", .name = "model", .arg = "NAME",
+	  .type = PROC_OPT_STRING, .def = "gpt-4o-mini", .results = true,
+	  .help = "the model" },
+	{ .key = "endpoint", .name = "endpoint", .arg = "URL",
+	  .type = PROC_OPT_STRING, .required = true,
+	  .help = "the API: rowpool posts to URL/chat/completions" },
+	/* Not an option here: kept (null) so that the settings keep the
+	 * keys they always had and state directories resume. */
+	{ .key = "thinking_budget", .type = PROC_OPT_COUNT, .results = true },
+	{ .key = NULL },
+};
+
+static const struct proc_option *const gemini_tables[] = {
+	llm_options, gemini_options, apikey_options, NULL
+};
+
+static const struct proc_option *const openai_tables[] = {
+	llm_options, openai_options, apikey_options, NULL
+};
+
+static const char *const gemini_keys[] = {
+	"GEMINI_API_KEY", "GOOGLE_API_KEY", NULL
+};
+
+static const char *const openai_keys[] = { "OPENAI_API_KEY", NULL };
+
 const struct processor proc_gemini = {
 	.name = "gemini",
+	.summary = "Gemini's generateContent API",
+	.options = gemini_tables,
+	.key_env = gemini_keys,
+	.key_required = true,
 	.check = llm_check,
 	.init = gemini_init,
 	.process = llm_process,
@@ -404,6 +484,9 @@ const struct processor proc_gemini = {
 
 const struct processor proc_openai = {
 	.name = "openai",
+	.summary = "an OpenAI-compatible /chat/completions endpoint",
+	.options = openai_tables,
+	.key_env = openai_keys,
 	.check = llm_check,
 	.init = openai_init,
 	.process = llm_process,

@@ -1,6 +1,8 @@
 /*
- * processor: the registry of processors and the proc_result helpers.  The
- * result encoding here is the only producer of RESULT payloads.
+ * processor: the registry of processors (the one list of them: --help,
+ * messages and lookups all come from it), the walk through a processor's
+ * option tables, and the proc_result helpers.  The result encoding here
+ * is the only producer of RESULT payloads.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,12 +22,20 @@ static const struct processor *const processors[] = {
 	&proc_echo,
 };
 
+#define NPROCESSORS	(sizeof(processors) / sizeof(processors[0]))
+
+const struct processor *
+processor_at(size_t i)
+{
+	return i < NPROCESSORS ? processors[i] : NULL;
+}
+
 const struct processor *
 processor_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(processors) / sizeof(processors[0]); i++)
+	for (i = 0; i < NPROCESSORS; i++)
 		if (strcmp(processors[i]->name, name) == 0)
 			return processors[i];
 	return NULL;
@@ -34,7 +44,41 @@ processor_find(const char *name)
 const char *
 processor_names(void)
 {
-	return "gemini openai echo";
+	static char names[256];
+	size_t i;
+
+	if (names[0] == '\0')
+		for (i = 0; i < NPROCESSORS; i++) {
+			if (i > 0)
+				strlcat(names, " ", sizeof(names));
+			strlcat(names, processors[i]->name, sizeof(names));
+		}
+	return names;
+}
+
+const struct proc_option *
+processor_option(const struct processor *p, size_t i)
+{
+	const struct proc_option *const *t;
+	const struct proc_option *o;
+
+	for (t = p->options; t != NULL && *t != NULL; t++)
+		for (o = *t; o->key != NULL; o++)
+			if (i-- == 0)
+				return o;
+	return NULL;
+}
+
+const struct proc_option *
+processor_option_find(const struct processor *p, const char *name)
+{
+	const struct proc_option *o;
+	size_t i;
+
+	for (i = 0; (o = processor_option(p, i)) != NULL; i++)
+		if (o->name != NULL && strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
 }
 
 void

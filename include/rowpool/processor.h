@@ -16,10 +16,16 @@
  *  3. p->process(state, row, index, &res) for each row; the processor
  *     fills res (proc_result_ok / proc_result_error);
  *  4. p->fini(state) at the end.
+ *
+ * Each processor declares its command-line options in tables of struct
+ * proc_option: --help, getopt, the parsing and checking of each value and
+ * the settings a processor reads are all made from them (procopt.h, and
+ * main for the command line).
  */
 #ifndef ROWPOOL_PROCESSOR_H
 #define ROWPOOL_PROCESSOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -44,14 +50,72 @@ struct proc_result {
 				   connection refused, TLS) */
 };
 
-/* Settings a processor may read; the full command-line settings. */
+/*
+ * What a processor reads: its settings (key -> value, for the options
+ * that change results), its other options, the names of the files values
+ * came from ("prompt_file") and "timeout_ms" (see procopt.h).
+ */
 struct proc_config {
-	const json_t	*settings;	/* object: option name -> value */
+	const json_t	*settings;	/* object: option key -> value */
 	const char	*api_key;	/* never logged, never in settings */
 };
 
+/* What an option's argument is, and what becomes of it. */
+enum proc_opt_type {
+	PROC_OPT_STRING,	/* the argument itself (UTF-8) */
+	PROC_OPT_TEXT_FILE,	/* the text of the file it names (UTF-8) */
+	PROC_OPT_JSON_FILE,	/* the JSON value in the file it names */
+	PROC_OPT_SCHEMA_FILE,	/* a JSON Schema in the file (schema.h) */
+	PROC_OPT_NUMBER,	/* a finite real number */
+	PROC_OPT_COUNT,		/* an integer from min to max, or none */
+	PROC_OPT_ENUM,		/* one of values */
+	PROC_OPT_KEY_FILE,	/* the API key's file (apikey.h): read by
+				   the caller, never a setting */
+};
+
+/*
+ * One option of a processor.  Its value goes under key: into the
+ * settings when it changes results (the manifest keeps them; a resume
+ * with another value is refused), otherwise into the processor's
+ * configuration only.  A file's name also goes into the configuration,
+ * as key "_file" ("prompt_file"), for messages.
+ *
+ * An option not given takes def, parsed as an argument would be; with no
+ * def it is null in the settings and absent from the configuration.  An
+ * entry with no name is a setting with no option: always def (or null),
+ * kept so that the settings keep their keys.  A table ends with an entry
+ * whose key is NULL.
+ */
+struct proc_option {
+	const char		*key;	/* "max_output_tokens" */
+	const char		*name;	/* long option: "max-output-tokens" */
+	const char		*arg;	/* "N" in --help; NULL: the values */
+	const char		*help;	/* for --help, one sentence */
+	const char		*def;	/* default, as an argument, or NULL */
+	enum proc_opt_type	 type;
+	bool			 results;	/* changes results: a setting */
+	bool			 required;	/* must be given */
+	long long		 min, max;	/* PROC_OPT_COUNT */
+	const char		*none;	/* PROC_OPT_COUNT: the argument that
+					   means "none" (null) */
+	const char *const	*values;	/* PROC_OPT_ENUM, NULL-ended */
+};
+
+/* No processor has more options than this, and all processors together
+ * have no more option names than PROC_NAMES_MAX (a unit test checks). */
+#define PROC_OPTIONS_MAX	32
+#define PROC_NAMES_MAX		64
+
 struct processor {
 	const char	*name;
+	const char	*summary;	/* one line for --help */
+	/* Tables of options, NULL-terminated (tables may be shared between
+	 * processors); NULL: no options. */
+	const struct proc_option *const *options;
+	/* The environment variables that may hold its API key, in the order
+	 * they are tried; NULL: it takes no key. */
+	const char *const *key_env;
+	bool		 key_required;	/* no key at all is an error */
 	/* May be NULL.  Columns are NULL for JSONL input. */
 	int		(*check)(const struct proc_config *cfg,
 			    const char *const *columns, size_t ncolumns,
@@ -66,8 +130,22 @@ struct processor {
 /* The processor called name, or NULL. */
 const struct processor	*processor_find(const char *name);
 
+/* The i-th processor of the registry, in --help order; NULL past the end. */
+const struct processor	*processor_at(size_t i);
+
 /* Space-separated names of every processor, for usage messages. */
 const char		*processor_names(void);
+
+/*
+ * p's i-th option, counting through its tables in order (entries with no
+ * name included); NULL past the last.
+ */
+const struct proc_option *processor_option(const struct processor *p,
+			    size_t i);
+
+/* The option of p whose long name is name, or NULL. */
+const struct proc_option *processor_option_find(const struct processor *p,
+			    const char *name);
 
 void	proc_result_init(struct proc_result *res);
 void	proc_result_release(struct proc_result *res);

@@ -57,7 +57,8 @@ static const char usage_exit[] =
 enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
-	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE,
+	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
+	OPT_PROGRESS,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -92,6 +93,11 @@ static const struct core_option core_options[] = {
 	{ "strict", OPT_STRICT, NULL,
 	  "stop at the first bad input row (exit 65)" },
 	{ "restart", OPT_RESTART, NULL, "discard the state and start over" },
+	{ "retry-failed", OPT_RETRYFAILED, "[=KIND,...]", "do again the rows "
+	    "that ended failed (with one of these kinds), besides those not "
+	    "done" },
+	{ "progress-interval", OPT_PROGRESS, "SECONDS", "not on a terminal: a "
+	    "progress line this often (default 60; 0: never)" },
 	{ "log", OPT_LOG, "FILE", "log file (default STATE/log)" },
 	{ "rpm", OPT_RPM, "N", "at most N requests a minute (all workers)" },
 	{ "tpm", OPT_TPM, "N", "at most N tokens a minute (estimated before "
@@ -99,7 +105,8 @@ static const struct core_option core_options[] = {
 	{ "max-outage", OPT_OUTAGE, "SECONDS", "stop (exit 75) when the API "
 	  "keeps failing this long (default 900)" },
 	{ "verbose", 'v', NULL, "also print the log to stderr (twice: debug)" },
-	{ "quiet", 'q', NULL, "no failure summary on stderr" },
+	{ "quiet", 'q', NULL, "nothing on stderr when all is well; one line "
+	    "per problem otherwise" },
 	{ "help", 'h', NULL, "this text" },
 	{ "version", 'V', NULL, "the version" },
 };
@@ -208,8 +215,9 @@ cmdline_init(struct cmdline *c)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < NCORE; i++) {
 		co = &core_options[i];
-		c->longopts[i] = (struct option){ co->name, co->arg ?
-		    required_argument : no_argument, NULL, co->val };
+		c->longopts[i] = (struct option){ co->name, co->arg == NULL ?
+		    no_argument : co->arg[0] == '[' ? optional_argument :
+		    required_argument, NULL, co->val };
 		if (co->val < 256) {
 			*s++ = (char)co->val;
 			if (co->arg != NULL)
@@ -292,6 +300,9 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_TPM:
 		o->tpm = (double)parse_count("--tpm", arg, 1, 4000000000ul);
 		break;
+	case OPT_PROGRESS:
+		o->progress_ms = parse_seconds("--progress-interval", arg);
+		break;
 	case OPT_OUTAGE:
 		o->max_outage_ms = parse_seconds("--max-outage", arg);
 		break;
@@ -299,6 +310,27 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 		return false;
 	}
 	return true;
+}
+
+/* --retry-failed[=KIND,...]: bits 1 << kind; every kind without one. */
+static unsigned
+parse_kinds(const char *arg)
+{
+	char buf[256], *p, *name;
+	unsigned bits = 0;
+	int k;
+
+	if (arg == NULL)
+		return (1u << KIND_COUNT) - 1;
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		usage_error("--retry-failed: '%s' is too long", arg);
+	for (p = buf; (name = strsep(&p, ",")) != NULL; ) {
+		if ((k = kind_parse(name)) == -1)
+			usage_error("--retry-failed: '%s' is not an error kind "
+			    "(see README, Error kinds)", name);
+		bits |= 1u << k;
+	}
+	return bits;
 }
 
 static void
@@ -314,6 +346,7 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_STRICT: o->strict = true; break;
 	case OPT_RESTART: o->restart = true; break;
 	case OPT_LOG: o->log_path = arg; break;
+	case OPT_RETRYFAILED: o->retry_kinds = parse_kinds(arg); break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:

@@ -58,13 +58,15 @@ usage_option(FILE *fp, int shortopt, const char *name, const char *arg,
     const char *text)
 {
 	char left[128];
+	/* "[=X]": an optional argument, written against the name */
+	const char *sep = arg == NULL || arg[0] == '[' ? "" : " ";
 
 	if (shortopt != 0)
 		snprintf(left, sizeof(left), "  -%c, --%s%s%s", shortopt, name,
-		    arg ? " " : "", arg ? arg : "");
+		    sep, arg ? arg : "");
 	else
-		snprintf(left, sizeof(left), "      --%s%s%s", name,
-		    arg ? " " : "", arg ? arg : "");
+		snprintf(left, sizeof(left), "      --%s%s%s", name, sep,
+		    arg ? arg : "");
 	item(fp, left, TEXT_COL, text);
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "rowpool/progress.h"
@@ -34,13 +35,19 @@ Test(progress, the_line_says_it_all)
 	cr_assert(strstr(buf, "ETA 27h46m") != NULL, "%s", buf);
 }
 
+/* All that was written to fd so far (a pty gives it in pieces). */
 static char *
 drain(int fd)
 {
 	static char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t n = 0;
+	ssize_t got;
 
-	buf[n > 0 ? n : 0] = '\0';
+	while (n < sizeof(buf) - 1 && poll(&pfd, 1, 200) == 1 &&
+	    (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)got;
+	buf[n] = '\0';
 	return buf;
 }
 

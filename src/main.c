@@ -58,7 +58,7 @@ enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
-	OPT_PROGRESS,
+	OPT_PROGRESS, OPT_MAXTOKENS,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -98,6 +98,9 @@ static const struct core_option core_options[] = {
 	    "done" },
 	{ "progress-interval", OPT_PROGRESS, "SECONDS", "not on a terminal: a "
 	    "progress line this often (default 60; 0: never)" },
+	{ "max-tokens", OPT_MAXTOKENS, "N", "stop (exit 75) before the tokens "
+	    "spent, counting those in flight, would pass N; rerun with a "
+	    "higher N to go on" },
 	{ "log", OPT_LOG, "FILE", "log file (default STATE/log)" },
 	{ "rpm", OPT_RPM, "N", "at most N requests a minute (all workers)" },
 	{ "tpm", OPT_TPM, "N", "at most N tokens a minute (estimated before "
@@ -299,6 +302,10 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 		break;
 	case OPT_TPM:
 		o->tpm = (double)parse_count("--tpm", arg, 1, 4000000000ul);
+		break;
+	case OPT_MAXTOKENS:
+		o->max_tokens = (double)parse_count("--max-tokens", arg, 1,
+		    ULONG_MAX);
 		break;
 	case OPT_PROGRESS:
 		o->progress_ms = parse_seconds("--progress-interval", arg);

@@ -77,6 +77,7 @@ struct run {
 	struct taskq		 retryq;	/* by not_before */
 	struct task		*next;		/* read, held back by a limit */
 	unsigned		 inflight;
+	double			 inflight_est;	/* their estimated tokens */
 	unsigned		 pending;	/* finals since the last commit */
 	int64_t			 last_commit;
 	int64_t			 last_title;
@@ -532,6 +533,7 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 	int64_t now = pool_now();
 
 	r->inflight--;
+	r->inflight_est -= t->est_tokens;
 	switch (o->event) {
 	case POOL_RESULT:
 		on_result(r, t, o, now);
@@ -563,6 +565,7 @@ dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 {
 	t->a.attempts++;
 	t->a.probe = gate_is_probing(&r->gate);
+	r->inflight_est += t->est_tokens;
 	r->stats.requests++;
 	r->stats.retries += t->a.failures > 0;
 	r->inflight++;
@@ -697,6 +700,34 @@ no_task(struct run *r, int64_t now, int64_t *wake_at)
 	return POOL_WAIT;
 }
 
+/* Tokens spent so far, this run and the ones before it. */
+static double
+tokens_spent(const struct run *r)
+{
+	return (double)json_integer_value(json_object_get(r->st.tokens,
+	    "total_tokens"));
+}
+
+/*
+ * The spend guard: would sending t pass --max-tokens, counting what is
+ * in flight (estimated) on top of what was spent?
+ */
+static bool
+over_budget(const struct run *r, const struct task *t)
+{
+	return r->o->max_tokens > 0 && tokens_spent(r) + r->inflight_est +
+	    t->est_tokens > r->o->max_tokens;
+}
+
+static void
+budget_stop(struct run *r)
+{
+	run_fail(r, EX_TEMPFAIL, "--max-tokens %.0f: %.0f tokens spent, and "
+	    "the next request would pass the cap; rerun with a higher "
+	    "--max-tokens to go on", r->o->max_tokens, tokens_spent(r));
+	stop_pool(r, false);
+}
+
 static enum pool_next
 cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 {
@@ -711,6 +742,13 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 		return no_task(r, now, wake_at);
 	}
 	t->est_tokens = gate_estimate(&r->gate, (double)t->len);
+	if (over_budget(r, t)) {
+		r->next = t;
+		gate_probe_done(&r->gate);
+		if (r->inflight == 0)
+			budget_stop(r);
+		return POOL_WAIT;	/* until an outcome */
+	}
 	if ((w = gate_take(&r->gate, t->est_tokens, now)) > 0) {
 		r->next = t;	/* the same task goes first next time */
 		gate_probe_done(&r->gate);

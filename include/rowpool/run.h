@@ -37,6 +37,7 @@ struct run_opts {
 	size_t			 max_row_bytes;
 	double			 rpm;		/* requests per minute; 0: no limit */
 	double			 tpm;		/* tokens per minute; 0: no limit */
+	double			 max_tokens;	/* spend guard; 0: none */
 	int64_t			 max_outage_ms;	/* breaker open this long: stop */
 	int64_t			 unreachable_ms;	/* API never reached this
 						   long: stop (exit 69) */

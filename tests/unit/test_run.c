@@ -744,3 +744,46 @@ Test(run, a_systematic_failure_stops_the_run, .init = setup,
 	cr_assert_eq(committed("failed"), 0);
 	cr_assert_eq(run_with(all_ok), 0);
 }
+
+static const char *
+costs_100(uint64_t row)
+{
+	return "{\"ok\":true,\"data\":1,\"usage\":{\"total_tokens\":100}}";
+}
+
+static void
+cap_1000(struct run_opts *o)
+{
+	o->workers = 2;
+	o->max_tokens = 1000;
+}
+
+static void
+cap_5000(struct run_opts *o)
+{
+	o->workers = 2;
+	o->max_tokens = 5000;
+}
+
+/*
+ * The spend guard: a run capped at 1,000 tokens, each row costing 100,
+ * stops (75) with at most 1,000 spent plus what was in flight (2 rows);
+ * a rerun with a higher cap goes on and finishes.
+ */
+Test(run, the_spend_guard_stops_at_the_cap, .init = setup,
+    .fini = teardown, .timeout = 30)
+{
+	char state[128];
+	json_t *m;
+	json_int_t spent;
+
+	cr_assert_eq(run_tweaked(costs_100, cap_1000), 75);
+	snprintf(state, sizeof(state), "%s/out.jsonl.state", dir);
+	cr_assert_not_null(m = manifest_load(state, NULL, 0));
+	spent = json_integer_value(json_object_get(json_object_get(m,
+	    "tokens"), "total_tokens"));
+	json_decref(m);
+	cr_assert(spent >= 900 && spent <= 1200, "spent %lld", (long long)spent);
+	cr_assert_lt(committed("rows_done"), 20);
+	cr_assert_eq(run_tweaked(costs_100, cap_5000), 0);
+}

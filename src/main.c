@@ -58,7 +58,7 @@ enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
-	OPT_PROGRESS, OPT_MAXTOKENS,
+	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -98,6 +98,8 @@ static const struct core_option core_options[] = {
 	    "done" },
 	{ "progress-interval", OPT_PROGRESS, "SECONDS", "not on a terminal: a "
 	    "progress line this often (default 60; 0: never)" },
+	{ "dry-run", OPT_DRYRUN, NULL, "send nothing, write nothing: show the "
+	    "first 3 prompts, count the rows, estimate the tokens and cost" },
 	{ "max-tokens", OPT_MAXTOKENS, "N", "stop (exit 75) before the tokens "
 	    "spent, counting those in flight, would pass N; rerun with a "
 	    "higher N to go on" },
@@ -354,6 +356,7 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_RESTART: o->restart = true; break;
 	case OPT_LOG: o->log_path = arg; break;
 	case OPT_RETRYFAILED: o->retry_kinds = parse_kinds(arg); break;
+	case OPT_DRYRUN: o->dry_run = true; break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
@@ -507,7 +510,8 @@ check_processor(struct run_opts *o, const struct cmdline *c)
 	    json_integer(o->timeout_ms)) == -1)
 		config_error("%s", "out of memory");
 	json_decref(conf);
-	load_key(o, p, key_file(p, args));
+	if (!o->dry_run)	/* a dry run sends nothing: no key needed */
+		load_key(o, p, key_file(p, args));
 }
 
 /* Parses argv into o and c; returns only when a run is to be made. */

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "rowpool/dryrun.h"
 #include "rowpool/frame.h"
 #include "rowpool/gate.h"
 #include "rowpool/input.h"
@@ -1308,6 +1309,8 @@ run_main(const struct run_opts *o)
 	struct sigaction sa;
 	struct run r;
 
+	if (o->dry_run)
+		return dryrun_main(o, stdout);
 	sigcatch_install(&old);
 	memset(&r, 0, sizeof(r));
 	r.o = o;

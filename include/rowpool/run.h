@@ -42,6 +42,7 @@ struct run_opts {
 	int64_t			 unreachable_ms;	/* API never reached this
 						   long: stop (exit 69) */
 	bool			 restart;
+	bool			 dry_run;	/* see dryrun.h */
 	unsigned		 retry_kinds;	/* --retry-failed: bits 1 << kind */
 	bool			 strict;
 	int			 verbose;	/* 0, 1, 2 */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "rowpool/cmd.h"
 #include "rowpool/input.h"
 #include "rowpool/io.h"
 #include "rowpool/log.h"
@@ -525,6 +526,8 @@ main(int argc, char *argv[], char *envp[])
 		fputs(usage_text, stderr);
 		return EX_USAGE;
 	}
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0) {
 		argv++;
 		argc--;

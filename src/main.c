@@ -21,6 +21,7 @@
 #include <sysexits.h>
 
 #include "rowpool/apikey.h"
+#include "rowpool/cmd.h"
 #include "rowpool/input.h"
 #include "rowpool/log.h"
 #include "rowpool/processor.h"
@@ -554,6 +555,8 @@ main(int argc, char *argv[], char *envp[])
 		usage(stderr);
 		return EX_USAGE;
 	}
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0) {
 		argv++;
 		argc--;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -70,6 +71,22 @@ state_names(struct state *s)
 }
 
 /*
+ * pidfile_open, once more after 10 ms when the lock is held: rowpool
+ * status tests the lock by taking it shared for a moment.
+ */
+static struct pidfh *
+lock_open(const char *path, pid_t *other)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct pidfh *pfh;
+
+	if ((pfh = pidfile_open(path, 0600, other)) != NULL || errno != EEXIST)
+		return pfh;
+	nanosleep(&ts, NULL);
+	return pidfile_open(path, 0600, other);
+}
+
+/*
  * The output is locked too (OUTPUT.lock, an flock like the state's), so
  * that two runs with different --state never write one output.
  */
@@ -84,7 +101,7 @@ lock_output(struct state *s)
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return state_fail(s, EX_CANTCREAT, "output '%s': %s",
 		    s->o.output, strerror(ENAMETOOLONG)), -1;
-	if ((s->out_pfh = pidfile_open(path, 0600, &other)) == NULL) {
+	if ((s->out_pfh = lock_open(path, &other)) == NULL) {
 		if (errno == EEXIST)
 			return state_fail(s, EX_TEMPFAIL, "output '%s' is being "
 			    "written by pid %ld (a run with another --state)",
@@ -113,7 +130,7 @@ make_and_lock(struct state *s)
 		return state_fail(s, EX_CANTCREAT, "state '%s': mkdir: %s",
 		    s->dir, strerror(errno)), -1;
 	path_join(path, sizeof(path), s->dir, "lock");
-	if ((s->pfh = pidfile_open(path, 0600, &other)) == NULL) {
+	if ((s->pfh = lock_open(path, &other)) == NULL) {
 		if (errno == EEXIST)
 			return state_fail(s, EX_TEMPFAIL, "state '%s' is in use "
 			    "by pid %ld", s->dir, (long)other), -1;

@@ -3,7 +3,7 @@
 and processors `rowpool --help` lists (--help is made from the option
 tables in the code, so it is the reference).
 
-usage: docs_options.py HELP_FILE README MANPAGE
+usage: docs_options.py HELP_FILE README MANPAGE [SUBCOMMAND_HELP...]
 
 For each option --help lists (with its short form, if any):
   - README.md has a table row whose first cell names it ("`-j, --workers N`");
@@ -15,6 +15,8 @@ The other way round:
     but for the few options of other programs the README quotes
     (OTHER_PROGRAMS below).
 Each processor --help lists is named in both (`gemini`, .Cm gemini).
+The options of the subcommands (`rowpool status --help`, ...) must be
+mentioned in both files; they are left out of the run options' tables.
 Prints every disagreement; exits 1 if there is one.
 """
 import re
@@ -89,18 +91,39 @@ def mentions(where, text, pattern, listed, allowed, problems):
                                                       sys.argv[0]))
 
 
+def subcommand_options(paths):
+    """The options the subcommands' --help list (not in run's tables)."""
+    opts = set()
+    for p in paths:
+        opts |= set(parse_help(open(p, encoding="utf-8").read())[0])
+    return opts - {"help"}
+
+
+def drop(documented, names):
+    return {k: v for k, v in documented.items() if k not in names}
+
+
 def main():
     help_text, readme, man = (open(p, encoding="utf-8").read()
                               for p in sys.argv[1:4])
     listed, procs = parse_help(help_text)
+    subs = subcommand_options(sys.argv[4:]) - set(listed)
     problems = []
     if len(listed) < 10 or not procs:
         problems.append("cannot read the options or processors of --help")
-    compare("README.md", listed, readme_rows(readme), problems)
-    compare("man/rowpool.1", listed, man_items(man), problems)
-    mentions("README.md", readme, LONG, listed, OTHER_PROGRAMS, problems)
-    mentions("man/rowpool.1", man, r"Fl -([a-z][a-z0-9-]*)", listed, set(),
+    compare("README.md", listed, drop(readme_rows(readme), subs), problems)
+    compare("man/rowpool.1", listed, drop(man_items(man), subs), problems)
+    mentions("README.md", readme, LONG, listed, OTHER_PROGRAMS | subs,
              problems)
+    mentions("man/rowpool.1", man, r"Fl -([a-z][a-z0-9-]*)", listed, subs,
+             problems)
+    for name in sorted(subs):
+        if "--" + name not in readme:
+            problems.append("README.md does not mention --%s (a "
+                            "subcommand's option)" % name)
+        if "Fl -" + name not in man:
+            problems.append("man/rowpool.1 does not mention --%s (a "
+                            "subcommand's option)" % name)
     for name in OTHER_PROGRAMS & set(listed):
         problems.append("--%s is rowpool's now: drop it from OTHER_PROGRAMS"
                         % name)

@@ -166,6 +166,26 @@ apply_stop(struct run *r, const struct gate_stop *stop)
 	stop_pool(r, stop->now);
 }
 
+/*
+ * What the user may like to know but need not (the summary, a resume,
+ * an outage that passed): always in the log, on stderr unless -q.
+ */
+static void __attribute__((format(printf, 2, 3)))
+say(struct run *r, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_info("%s", line);
+	if (!r->o->quiet && r->o->verbose == 0) {
+		progress_clear(&r->progress);
+		fprintf(stderr, "rowpool: %s\n", line);
+	}
+}
+
 /* ---- tasks ---- */
 
 static struct task *
@@ -440,7 +460,7 @@ log_gate_events(struct run *r, int64_t now)
 	const struct breaker *b = &r->gate.breaker;
 
 	if (ev & GATE_EV_BREAKER_OPENED)
-		log_warnx("the API is failing (%u %s errors in a row): pausing "
+		say(r, "the API is failing (%u %s errors in a row): pausing "
 		    "dispatch, probing with one row", b->failures,
 		    kind_name(b->kind));
 	if (ev & GATE_EV_LIMIT_CUT) {
@@ -1051,7 +1071,7 @@ say_start(struct run *r)
 		log_info("--retry-failed: %s failed rows to do again",
 		    progress_num(r->st.nredo, a, sizeof(a)));
 	if (r->st.ndone > 0)
-		log_info("resuming: %s of %s rows done, %s to do",
+		say(r, "resuming: %s of %s rows done, %s to do",
 		    progress_num(r->st.ndone - r->st.nredo, a, sizeof(a)),
 		    progress_num(r->rows_total, b, sizeof(b)),
 		    progress_num(r->rows_total - r->st.ndone + r->st.nredo, c,
@@ -1154,20 +1174,6 @@ kinds_text(const struct run *r, char *buf, size_t len)
 		snprintf(buf + n, len - n, ")");
 }
 
-/* A line of the summary: always in the log, on stderr unless -q. */
-static void __attribute__((format(printf, 2, 3)))
-say(struct run *r, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	log_info("%s", line);
-	if (!r->o->quiet && r->o->verbose == 0)
-		fprintf(stderr, "rowpool: %s\n", line);
-}
 
 /* "412 ms", "1.20 s" */
 static const char *

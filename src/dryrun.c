@@ -10,12 +10,17 @@
 #include "rowpool/dryrun.h"
 #include "rowpool/input.h"
 #include "rowpool/io.h"
+#include "rowpool/price.h"
 #include "rowpool/progress.h"
 #include "rowpool/template.h"
 
 struct tally {
-	uint64_t	 rows, bad;
-	uint64_t	 bytes;		/* of the rendered prompts */
+	uint64_t		 rows, bad;
+	uint64_t		 bytes;		/* of the rendered prompts */
+	const struct price	*price;		/* NULL: none known */
+	long long		 sys_bytes;	/* the system instruction */
+	long long		 max_out;	/* --max-output-tokens, or 0 */
+	double			 cost;		/* estimated, USD */
 };
 
 static const char *
@@ -52,6 +57,9 @@ tally_row(const struct template *t, const struct input_row *row,
 	if ((text = render(t, row, &len)) == NULL)
 		return -1;
 	n->bytes += len;
+	if (n->price != NULL)	/* per request: a price may have tiers */
+		n->cost += price_estimate(n->price, ((long long)len +
+		    n->sys_bytes) / 4, n->max_out);
 	if (n->rows - n->bad <= DRYRUN_SHOW)
 		fprintf(out, "--- row %llu (%zu bytes) ---\n%s%s",
 		    (unsigned long long)row->index, len, text,
@@ -112,6 +120,13 @@ report(const struct run_opts *o, const struct tally *n, FILE *out)
 	else
 		fprintf(out, "; output tokens unknown (set "
 		    "--max-output-tokens to bound them)\n");
+	if (n->price != NULL)
+		fprintf(out, "rowpool: estimated cost: $%.4f (%s%s)\n",
+		    n->cost, n->price->model, max_out > 0 ? ", output at its "
+		    "bound" : ", input only");
+	else
+		fprintf(out, "rowpool: no price known for this model (see "
+		    "--price-file)\n");
 }
 
 int
@@ -120,9 +135,18 @@ dryrun_main(const struct run_opts *o, FILE *out)
 	const char *prompt = setting(o, "prompt");
 	struct template *t = NULL;
 	struct tally n = { 0 };
+	struct price_table builtin;
+	const char *model = setting(o, "model");
 	char err[512];
 	int rc;
 
+	price_table_init(&builtin);
+	n.price = model == NULL ? NULL : price_find(o->prices ? o->prices :
+	    &builtin, model);
+	n.sys_bytes = setting(o, "system") ? (long long)strlen(setting(o,
+	    "system")) : 0;
+	n.max_out = json_integer_value(json_object_get(o->settings,
+	    "max_output_tokens"));
 	if (prompt != NULL && (t = template_parse(prompt, strlen(prompt), err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "rowpool: --prompt: %s\n", err);

@@ -24,6 +24,7 @@
 #include "rowpool/cmd.h"
 #include "rowpool/input.h"
 #include "rowpool/log.h"
+#include "rowpool/price.h"
 #include "rowpool/processor.h"
 #include "rowpool/procopt.h"
 #include "rowpool/run.h"
@@ -59,7 +60,8 @@ enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
-	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN,
+	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN, OPT_MAXCOST, OPT_PRICEFILE,
+	OPT_SYSLOG,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -99,6 +101,12 @@ static const struct core_option core_options[] = {
 	    "done" },
 	{ "progress-interval", OPT_PROGRESS, "SECONDS", "not on a terminal: a "
 	    "progress line this often (default 60; 0: never)" },
+	{ "max-cost", OPT_MAXCOST, "USD", "as --max-tokens, for the estimated "
+	    "cost (see --price-file)" },
+	{ "price-file", OPT_PRICEFILE, "FILE", "prices per model (USD per "
+	    "million tokens), over the built-in Gemini ones" },
+	{ "syslog", OPT_SYSLOG, NULL, "log to syslog(3) too (ident rowpool, "
+	    "facility user); --log none: syslog only" },
 	{ "dry-run", OPT_DRYRUN, NULL, "send nothing, write nothing: show the "
 	    "first 3 prompts, count the rows, estimate the tokens and cost" },
 	{ "max-tokens", OPT_MAXTOKENS, "N", "stop (exit 75) before the tokens "
@@ -264,6 +272,19 @@ parse_seconds(const char *opt, const char *s)
 	return (int64_t)(v * 1000 + 0.5);
 }
 
+static double
+parse_usd(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0)
+		usage_error("%s: '%s' is not an amount of US dollars", opt, s);
+	return v;
+}
+
 static enum input_format
 parse_format(const char *s)
 {
@@ -306,6 +327,9 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_TPM:
 		o->tpm = (double)parse_count("--tpm", arg, 1, 4000000000ul);
 		break;
+	case OPT_MAXCOST:
+		o->max_cost = parse_usd("--max-cost", arg);
+		break;
 	case OPT_MAXTOKENS:
 		o->max_tokens = (double)parse_count("--max-tokens", arg, 1,
 		    ULONG_MAX);
@@ -320,6 +344,20 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 		return false;
 	}
 	return true;
+}
+
+
+/* --price-file: over the built-in prices; a bad file is exit 78. */
+static const struct price_table *
+load_prices(const char *path)
+{
+	static struct price_table t;
+	char err[PATH_MAX + 256];
+
+	price_table_init(&t);
+	if (price_load_file(path, &t, err, sizeof(err)) == -1)
+		config_error("--price-file %s", err);
+	return &t;
 }
 
 /* --retry-failed[=KIND,...]: bits 1 << kind; every kind without one. */
@@ -358,6 +396,8 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_LOG: o->log_path = arg; break;
 	case OPT_RETRYFAILED: o->retry_kinds = parse_kinds(arg); break;
 	case OPT_DRYRUN: o->dry_run = true; break;
+	case OPT_PRICEFILE: o->prices = load_prices(arg); break;
+	case OPT_SYSLOG: o->syslog = true; break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
@@ -477,6 +517,7 @@ load_key(struct run_opts *o, const struct processor *p, const char *file)
 	if (apikey_load(p, file, &key, err, sizeof(err)) == -1)
 		config_error("%s", err);
 	o->api_key = key;
+	log_hide(key);
 	if (key != NULL && key[0] != '\0' && secret_nodump() == -1) {
 		fprintf(stderr, "rowpool: cannot turn core dumps off: %s\n",
 		    strerror(errno));

@@ -55,6 +55,7 @@ struct task {
 	char			*payload;
 	size_t			 len;
 	double			 est_tokens;	/* charged to --tpm */
+	double			 est_cost;	/* USD, for --max-cost */
 };
 TAILQ_HEAD(taskq, task);
 
@@ -88,6 +89,8 @@ struct run {
 	unsigned		 interrupts;
 	const struct processor	*proc;
 	struct proc_config	 pcfg;
+	const struct price	*price;		/* of the model; NULL: none */
+	double			 inflight_cost;	/* estimated, in flight */
 	uint64_t		 kinds[KIND_COUNT];	/* this run's failures */
 	struct stats		 stats;
 	struct streak		 streak;	/* failing alike, in a row */
@@ -365,6 +368,9 @@ record_ok(struct run *r, struct task *t, const struct proc_result *res,
 	streak_success(&r->streak);
 	flush_held(r, now);
 	state_add_usage(&r->st, json_object_get(res->extra, "usage"));
+	if (r->price != NULL)
+		r->st.cost_usd += price_cost(r->price, json_object_get(res->extra,
+		    "usage"));
 	gate_success(&r->gate, t->est_tokens, proto_usage(res,
 	    "total_tokens"), proto_usage(res, "output_tokens"));
 	pool_set_limit(r->pool, gate_limit(&r->gate));
@@ -555,6 +561,7 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 
 	r->inflight--;
 	r->inflight_est -= t->est_tokens;
+	r->inflight_cost -= t->est_cost;
 	switch (o->event) {
 	case POOL_RESULT:
 		on_result(r, t, o, now);
@@ -587,6 +594,7 @@ dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 	t->a.attempts++;
 	t->a.probe = gate_is_probing(&r->gate);
 	r->inflight_est += t->est_tokens;
+	r->inflight_cost += t->est_cost;
 	r->stats.requests++;
 	r->stats.retries += t->a.failures > 0;
 	r->inflight++;
@@ -736,17 +744,41 @@ tokens_spent(const struct run *r)
 static bool
 over_budget(const struct run *r, const struct task *t)
 {
-	return r->o->max_tokens > 0 && tokens_spent(r) + r->inflight_est +
-	    t->est_tokens > r->o->max_tokens;
+	if (r->o->max_tokens > 0 && tokens_spent(r) + r->inflight_est +
+	    t->est_tokens > r->o->max_tokens)
+		return true;
+	return r->o->max_cost > 0 && r->st.cost_usd + r->inflight_cost +
+	    t->est_cost > r->o->max_cost;
 }
 
 static void
 budget_stop(struct run *r)
 {
-	run_fail(r, EX_TEMPFAIL, "--max-tokens %.0f: %.0f tokens spent, and "
-	    "the next request would pass the cap; rerun with a higher "
-	    "--max-tokens to go on", r->o->max_tokens, tokens_spent(r));
+	if (r->o->max_cost > 0 && r->st.cost_usd + r->inflight_cost +
+	    (r->next ? r->next->est_cost : 0) > r->o->max_cost)
+		run_fail(r, EX_TEMPFAIL, "--max-cost %.2f: $%.4f spent "
+		    "(estimated), and the next request would pass the cap; "
+		    "rerun with a higher --max-cost to go on", r->o->max_cost,
+		    r->st.cost_usd);
+	else
+		run_fail(r, EX_TEMPFAIL, "--max-tokens %.0f: %.0f tokens "
+		    "spent, and the next request would pass the cap; rerun "
+		    "with a higher --max-tokens to go on", r->o->max_tokens,
+		    tokens_spent(r));
 	stop_pool(r, false);
+}
+
+/* A request's estimated cost: its input, and the usual answer. */
+static double
+estimate_cost(const struct run *r, const struct task *t)
+{
+	double in = gate_estimate(&r->gate, (double)t->len) -
+	    r->gate.avg_output;
+
+	if (r->price == NULL)
+		return 0;
+	return price_estimate(r->price, (long long)in,
+	    (long long)r->gate.avg_output);
 }
 
 static enum pool_next
@@ -763,6 +795,7 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 		return no_task(r, now, wake_at);
 	}
 	t->est_tokens = gate_estimate(&r->gate, (double)t->len);
+	t->est_cost = estimate_cost(r, t);
 	if (over_budget(r, t)) {
 		r->next = t;
 		gate_probe_done(&r->gate);
@@ -1029,6 +1062,10 @@ limits_init(struct run *r, int64_t now)
 static int
 open_log(struct run *r)
 {
+	if (r->o->syslog)
+		log_syslog(1);
+	if (r->st.log[0] == '\0')	/* --log none */
+		return 0;
 	if (log_open(r->st.log) == -1)
 		return run_fail(r, EX_CANTCREAT, "log '%s': %s", r->st.log,
 		    strerror(errno)), -1;
@@ -1100,6 +1137,7 @@ start(struct run *r)
 	char fp[64];
 
 	state_init(&r->st, &so);
+	r->st.cost_usd = r->price != NULL ? 0 : -1;
 	if (state_open(&r->st) == -1)
 		return state_failed(r);
 	if (open_log(r) == -1 || signals_handle(r))
@@ -1223,6 +1261,10 @@ summary(struct run *r)
 		    "cached %lld, total %lld", tokens(r, "prompt_tokens"),
 		    tokens(r, "output_tokens"), tokens(r, "thoughts_tokens"),
 		    tokens(r, "cached_tokens"), tokens(r, "total_tokens"));
+	if (r->st.cost_usd >= 0 && r->price != NULL)
+		say(r, "estimated cost: $%.4f (%s at $%.2f/$%.2f per million "
+		    "input/output tokens)", r->st.cost_usd, r->price->model,
+		    r->price->rates.input, r->price->rates.output);
 	if (r->st.nfailed > 0)	/* a problem: said even with -q */
 		log_warnx("%llu of %llu rows failed%s; see '%s'",
 		    (unsigned long long)r->st.nfailed,
@@ -1308,6 +1350,32 @@ run_release(struct run *r)
 	log_close();
 }
 
+/* The price of the run's model: --price-file's, else the built-in. */
+static const struct price *
+find_price(const struct run_opts *o)
+{
+	static struct price_table builtin;
+	const char *model = json_string_value(json_object_get(o->settings,
+	    "model"));
+
+	if (model == NULL)
+		return NULL;
+	if (o->prices == NULL) {
+		price_table_init(&builtin);
+		return price_find(&builtin, model);
+	}
+	return price_find(o->prices, model);
+}
+
+static struct progress	*progress_now;	/* erased before stderr lines */
+
+static void
+clear_progress(void)
+{
+	if (progress_now != NULL)
+		progress_clear(progress_now);
+}
+
 int
 run_main(const struct run_opts *o)
 {
@@ -1332,6 +1400,9 @@ run_main(const struct run_opts *o)
 	r.proc = processor_find(o->processor);
 	r.pcfg.settings = o->pconf != NULL ? o->pconf : o->settings;
 	r.pcfg.api_key = o->api_key;
+	r.price = find_price(o);
+	progress_now = &r.progress;
+	log_before_stderr(clear_progress);
 	if (r.proc == NULL && o->worker_main == NULL)
 		run_fail(&r, EX_CONFIG, "unknown processor '%s' (have: %s)",
 		    o->processor, processor_names());
@@ -1343,5 +1414,7 @@ run_main(const struct run_opts *o)
 		log_warnx("%s", r.why);
 	run_release(&r);
 	sigcatch_restore(&old);
+	log_before_stderr(NULL);
+	progress_now = NULL;
 	return r.status;
 }

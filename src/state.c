@@ -468,6 +468,8 @@ manifest_check(struct state *s, json_t *m, const char *fingerprint,
 	if (settings_check(s, json_object_get(m, "settings")) == -1)
 		return -1;
 	json_object_update(s->tokens, json_object_get(m, "tokens"));
+	if (json_is_number(json_object_get(m, "cost_usd")) && s->cost_usd >= 0)
+		s->cost_usd = json_number_value(json_object_get(m, "cost_usd"));
 	return 0;
 }
 
@@ -810,9 +812,10 @@ state_open(struct state *s)
 
 	if (state_names(s) == -1)
 		return -1;
-	n = s->o.log_path != NULL ?
-	    snprintf(s->log, sizeof(s->log), "%s", s->o.log_path) :
-	    snprintf(s->log, sizeof(s->log), "%s/log", s->dir);
+	n = s->o.log_path == NULL ?
+	    snprintf(s->log, sizeof(s->log), "%s/log", s->dir) :
+	    strcmp(s->o.log_path, "none") == 0 ? 0 :	/* --log none */
+	    snprintf(s->log, sizeof(s->log), "%s", s->o.log_path);
 	if (n < 0 || (size_t)n >= sizeof(s->log))
 		return state_fail(s, EX_CANTCREAT, "log '%s': %s", s->log,
 		    strerror(ENAMETOOLONG)), -1;
@@ -925,6 +928,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	    json_integer((json_int_t)s->nfailed));
 	json_object_set(s->manifest, "tokens", s->tokens);
 	json_object_set_new(s->manifest, "failed_by_kind", by_kind(s));
+	json_object_set_new(s->manifest, "cost_usd", s->cost_usd >= 0 ?
+	    json_real(s->cost_usd) : json_null());
 	json_object_set(s->manifest, "run", s->run);
 	json_object_set_new(s->manifest, "rows_total", rows_total >= 0 ?
 	    json_integer((json_int_t)rows_total) : json_null());

@@ -1242,6 +1242,19 @@ summary_latency(struct run *r)
 }
 
 static void
+summary_tokens(struct run *r)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+
+	say(r, "tokens: prompt %s, output %s, thinking %s, cached %s, total "
+	    "%s", progress_num(tokens(r, "prompt_tokens"), a, sizeof(a)),
+	    progress_num(tokens(r, "output_tokens"), b, sizeof(b)),
+	    progress_num(tokens(r, "thoughts_tokens"), c, sizeof(c)),
+	    progress_num(tokens(r, "cached_tokens"), d, sizeof(d)),
+	    progress_num(tokens(r, "total_tokens"), e, sizeof(e)));
+}
+
+static void
 summary(struct run *r)
 {
 	int64_t ms = pool_now() - r->t0;
@@ -1257,10 +1270,7 @@ summary(struct run *r)
 	if (r->stats.requests > 0)
 		summary_latency(r);
 	if (json_object_size(r->st.tokens) > 0)
-		say(r, "tokens: prompt %lld, output %lld, thinking %lld, "
-		    "cached %lld, total %lld", tokens(r, "prompt_tokens"),
-		    tokens(r, "output_tokens"), tokens(r, "thoughts_tokens"),
-		    tokens(r, "cached_tokens"), tokens(r, "total_tokens"));
+		summary_tokens(r);
 	if (r->st.cost_usd >= 0 && r->price != NULL)
 		say(r, "estimated cost: $%.4f (%s at $%.2f/$%.2f per million "
 		    "input/output tokens)", r->st.cost_usd, r->price->model,

@@ -565,6 +565,23 @@ check_output(struct check *c)
 		    "it)" : "");
 }
 
+/* --log FILE (STATE/log is the state's, none is no file). */
+static void
+check_log(struct check *c)
+{
+	const char *log = c->o->log_path;
+	char dir[PATH_MAX] = "";
+
+	if (log == NULL || strcmp(log, "none") == 0)
+		return;
+	if (path_dirname(dir, sizeof(dir), log) == -1 ||
+	    writable_dir(dir) == -1)
+		line(c, MARK_FAIL, "log '%s': its directory '%s': %s: use "
+		    "another --log", log, dir, strerror(errno));
+	else
+		line(c, MARK_OK, "log '%s': its directory is writable", log);
+}
+
 /* ---- the request ---- */
 
 /* What a failed attempt says about the configuration. */
@@ -763,6 +780,7 @@ check_main(const struct run_opts *o, const struct processor *p,
 	check_key(&c);
 	check_state(&c);
 	check_output(&c);
+	check_log(&c);
 	check_request(&c);
 	rc = c.status;
 	check_release(&c);

@@ -6,10 +6,10 @@
  * a run reads it: procopt.h), the prompt's placeholders against the
  * input's columns (the processor's own check); the API key (present,
  * its file private: apikey.h); that the state directory and the
- * output's directory are writable; then one request, the processor run
- * on the input's first good row in a worker (trial.h), which proves the
- * endpoint, the model and the key.  The request is not sent when a
- * check before it failed.
+ * directories of the output and the log are writable; then one
+ * request, the processor run on the input's first good row in a worker
+ * (trial.h), which proves the endpoint, the model and the key.  The
+ * request is not sent when a check before it failed.
  *
  *	ok   input 'leads.csv': CSV, 615 rows, columns: name, party
  *	FAIL schema 's.json': line 1, column 2: ...: fix the schema

@@ -114,6 +114,8 @@ has "^FAIL output '/dev/null/x': its directory '/dev/null': Not a directory: use
 has "^ok   state '$T/st': none yet"
 expect_exit 78 check --prompt "$T/p.txt" --state /dev/null/st "$T/in.csv"
 has "^FAIL state '/dev/null/st': Not a directory: use another --state$"
+expect_exit 78 check --prompt "$T/p.txt" --log /dev/null/log "$T/in.csv"
+has "^FAIL log '/dev/null/log': its directory '/dev/null': Not a directory: use another --log$"
 
 # An endpoint that refuses connections.
 "$ROWPOOL" check --endpoint http://127.0.0.1:1 --prompt "$T/p.txt" \

@@ -3,7 +3,8 @@
  * below) into a struct run_opts and the chosen processor's options (their
  * tables, processor.h) into its settings and configuration (procopt.h),
  * validates them (exit 64 on a usage error, 78 on a configuration error),
- * and maps nothing else: the exit status comes from run_main.
+ * and maps nothing else: the exit status comes from run_main, or from
+ * check_main for `rowpool check`, which takes the same command line.
  *
  * getopt knows every processor's options, so that one given to another
  * processor is named as such rather than unknown.
@@ -21,6 +22,7 @@
 #include <sysexits.h>
 
 #include "rowpool/apikey.h"
+#include "rowpool/check.h"
 #include "rowpool/cmd.h"
 #include "rowpool/input.h"
 #include "rowpool/log.h"
@@ -33,11 +35,17 @@
 
 static const char usage_head[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
+"       rowpool check [OPTIONS] --output FILE INPUT|-\n"
 "       rowpool --help | --version\n"
 "\n"
 "Runs a processor over every row of INPUT (CSV with a header row, or JSONL)\n"
 "in parallel worker processes, with a crash-safe checkpoint after every\n"
 "batch.  The same command run again resumes where the last one stopped.\n"
+"\n"
+"rowpool check takes the same options and checks them, the input against\n"
+"the prompt, the files, the key, the state and the output, then sends one\n"
+"request; it writes nothing and exits 0, 77 (the key refused) or 78 (a\n"
+"FAIL line says what to fix).\n"
 "\n"
 "Options:\n";
 
@@ -495,19 +503,6 @@ proc_args(const struct cmdline *c, const struct processor *p,
 	}
 }
 
-/* The API key's file, if p has the option and it was given. */
-static const char *
-key_file(const struct processor *p, const char *const *args)
-{
-	const struct proc_option *opt;
-	size_t i;
-
-	for (i = 0; (opt = processor_option(p, i)) != NULL; i++)
-		if (opt->type == PROC_OPT_KEY_FILE)
-			return args[i];
-	return NULL;
-}
-
 /* The processor's key, held by the supervisor for the workers it forks. */
 static void
 load_key(struct run_opts *o, const struct processor *p, const char *file)
@@ -536,24 +531,27 @@ check_processor(struct run_opts *o, const struct cmdline *c)
 	const char *args[PROC_OPTIONS_MAX] = { NULL };
 	char err[PATH_MAX + 1024];
 	enum procopt_status st;
-	json_t *conf;
 
 	proc_args(c, p, args);
-	if ((conf = json_object()) == NULL)
-		config_error("%s", "out of memory");
-	st = procopt_build(p, args, o->settings, conf, err, sizeof(err));
+	st = procopt_config(p, args, o->settings, o->timeout_ms, &o->pconf,
+	    err, sizeof(err));
 	if (st == PROCOPT_USAGE)
 		usage_error("%s", err);
 	if (st != PROCOPT_OK)
 		config_error("%s", err);
-	if ((o->pconf = json_deep_copy(o->settings)) == NULL ||
-	    json_object_update(o->pconf, conf) == -1 ||
-	    json_object_set_new(o->pconf, "timeout_ms",
-	    json_integer(o->timeout_ms)) == -1)
-		config_error("%s", "out of memory");
-	json_decref(conf);
 	if (!o->dry_run)	/* a dry run sends nothing: no key needed */
-		load_key(o, p, key_file(p, args));
+		load_key(o, p, apikey_file(p, args));
+}
+
+/* rowpool check: what a run with these options would do, tried (check.h). */
+static int
+check_command(const struct run_opts *o, const struct cmdline *c)
+{
+	const struct processor *p = processor_find(o->processor);
+	const char *args[PROC_OPTIONS_MAX] = { NULL };
+
+	proc_args(c, p, args);
+	return check_main(o, p, args);
 }
 
 /* Parses argv into o and c; returns only when a run is to be made. */
@@ -587,6 +585,7 @@ main(int argc, char *argv[], char *envp[])
 {
 	struct run_opts o;
 	struct cmdline c;
+	bool check = false;
 	int rc;
 
 	setproctitle_init(argc, argv, envp);
@@ -598,7 +597,8 @@ main(int argc, char *argv[], char *envp[])
 	}
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "run") == 0) {
+	if (strcmp(argv[1], "run") == 0 ||
+	    (check = strcmp(argv[1], "check") == 0)) {
 		argv++;
 		argc--;
 	} else if (argv[1][0] != '-') {
@@ -606,6 +606,8 @@ main(int argc, char *argv[], char *envp[])
 	}
 	parse_args(argc, argv, &o, &c);
 	check_opts(&o, argv[optind]);
+	if (check)
+		return check_command(&o, &c);
 	check_processor(&o, &c);
 	log_set_verbose(o.verbose);
 	rc = run_main(&o);

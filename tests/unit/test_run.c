@@ -16,6 +16,7 @@
 #include "rowpool/manifest.h"
 #include "rowpool/run.h"
 #include "fault.h"
+#include "scratch.h"
 
 static char dir[64];
 
@@ -39,10 +40,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scratch_rmtree(dir), 0, "remove '%s': %s", dir,
+	    strerror(errno));
 }
 
 /* Answers each row with the payload the test picked for it. */

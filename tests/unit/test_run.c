@@ -18,6 +18,7 @@
 #include "rowpool/manifest.h"
 #include "rowpool/run.h"
 #include "fault.h"
+#include "scratch.h"
 
 static char dir[64];
 
@@ -48,10 +49,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scratch_rmtree(dir), 0, "remove '%s': %s", dir,
+	    strerror(errno));
 }
 
 static int64_t

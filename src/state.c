@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
 #include "rowpool/manifest.h"
+#include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 
 #define MANIFEST_VERSION	1
@@ -688,7 +691,36 @@ stat_input(struct state *s, struct stat *st)
 	return 0;
 }
 
-/* A pipe may never end: a signal stops the copy (read gets EINTR). */
+/*
+ * Waits until fd can be read, or a signal came (true: stop).  The
+ * signals are blocked while the handler's notes are looked at, and let
+ * in only inside ppoll(2): one that comes just before the wait still
+ * ends it (a pipe may never end, a FIFO may never get a writer).
+ */
+static bool
+wait_readable(struct state *s, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	sigset_t block, old;
+	bool stop;
+	int n;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigcatch_test_raise("spool");	/* the race: a signal just before */
+	while (!(stop = interrupted(s))) {
+		n = ppoll(&pfd, 1, NULL, &old);
+		if (n > 0 || (n == -1 && errno != EINTR))
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return stop;
+}
+
+/* A pipe may never end: a signal stops the copy. */
 static int
 spool_copy(struct state *s, int fd, struct durable *d, const char **step)
 {
@@ -696,8 +728,10 @@ spool_copy(struct state *s, int fd, struct durable *d, const char **step)
 	ssize_t n;
 
 	for (;;) {
+		if (wait_readable(s, fd))
+			return 0;	/* s->status says why */
 		n = read(fd, buf, sizeof(buf));
-		if (n == -1 && errno == EINTR && !interrupted(s))
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -715,8 +749,9 @@ spool_open(struct state *s)
 {
 	int fd;
 
-	while ((fd = open(s->o.input, O_RDONLY | O_CLOEXEC)) == -1 &&
-	    errno == EINTR && !interrupted(s))
+	/* Not blocking: a FIFO's open would wait for a writer. */
+	while ((fd = open(s->o.input, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) ==
+	    -1 && errno == EINTR && !interrupted(s))
 		;
 	return fd;
 }

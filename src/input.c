@@ -147,14 +147,14 @@ field_check(const char *s, size_t n)
 	size_t k;
 
 	while (p < e) {
-		if (*p >= 0x80) {
-			if ((k = utf8_seq(p, (size_t)(e - p))) == 0)
-				return FIELD_UTF8;
-			p += k;
-		} else if (*p == '\0')
+		if (*p == '\0')
 			return FIELD_NUL;
-		else
+		if (*p < 0x80)
 			p++;
+		else if ((k = utf8_decode(p, (size_t)(e - p), NULL)) > 0)
+			p += k;
+		else
+			return FIELD_UTF8;
 	}
 	return FIELD_OK;
 }

@@ -15,6 +15,7 @@
 
 #include "rowpool/io.h"
 #include "rowpool/jsonl.h"
+#include "rowpool/utf8.h"
 
 struct jsonl_reader {
 	int		 fd;
@@ -235,7 +236,7 @@ jsonl_check(const char *p, size_t len, size_t max_depth, size_t *col)
 	size_t i, chars = 0;
 
 	for (i = 0; i < len; i++) {
-		if ((u[i] & 0xc0) != 0x80)
+		if (!utf8_is_cont(u[i]))
 			chars++;
 		*col = chars;
 		if (u[i] == '\0')

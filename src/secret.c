@@ -310,7 +310,7 @@ put_msg(char *buf, size_t size, const char *text, size_t len)
 		return;
 	}
 	cut = size >= 4 ? size - 4 : 0;
-	while (cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80)
+	while (cut > 0 && utf8_is_cont((unsigned char)text[cut]))
 		cut--;
 	memcpy(buf, text, cut);
 	strlcpy(buf + cut, "...", size - cut);

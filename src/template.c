@@ -17,6 +17,7 @@
 
 #include "rowpool/msgbuf.h"
 #include "rowpool/template.h"
+#include "rowpool/utf8.h"
 
 /* Columns listed in a "names no column" message before "and N more". */
 #define TMPL_HAVE_MAX	12
@@ -114,7 +115,7 @@ cur_skip(struct cursor *c, size_t n)
 		if (b == '\n') {
 			c->line++;
 			c->col = 1;
-		} else if ((b & 0xc0) != 0x80)
+		} else if (!utf8_is_cont(b))
 			c->col++;
 	}
 }

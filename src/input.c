@@ -25,9 +25,10 @@
 
 #include "rowpool/csv.h"
 #include "rowpool/input.h"
-#include "rowpool/utf8.h"
 #include "rowpool/io.h"
 #include "rowpool/jsonl.h"
+#include "rowpool/msgbuf.h"
+#include "rowpool/utf8.h"
 
 #define FP_CHUNK	(64u * 1024)
 
@@ -71,24 +72,15 @@ static void
 input_vmsg(char *buf, size_t len, const char *path, unsigned long line,
     const char *fmt, va_list ap)
 {
-	int n, m;
+	struct msgbuf b;
 
-	if (len == 0)
-		return;
+	msgbuf_init(&b, buf, len);
 	if (line > 0)
-		n = snprintf(buf, len, "%s:%lu: ", path, line);
+		msgbuf_add(&b, "%s:%lu: ", path, line);
 	else
-		n = snprintf(buf, len, "%s: ", path);
-	if (n >= 0 && (size_t)n < len) {
-		m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
-		if (m >= 0 && (size_t)m < len - (size_t)n)
-			goto done;
-	}
-	/* Truncated: say so rather than cut a word silently. */
-	if (len > 4)
-		memcpy(buf + len - 4, "...", 4);
-done:
-	utf8_clean(buf);
+		msgbuf_add(&b, "%s: ", path);
+	msgbuf_vadd(&b, fmt, ap);
+	msgbuf_finish(&b);
 }
 
 static void

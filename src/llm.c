@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "rowpool/llm.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/utf8.h"
 #include "llm_local.h"
 
@@ -180,41 +181,18 @@ llm_message_delay_ms(const char *msg)
 	return -1;
 }
 
-/*
- * Ends buf, len bytes of complete characters in size bytes, with "..."
- * at a character boundary.
- */
-static void
-ellipsize(char *buf, size_t size, size_t len)
-{
-	size_t cut;
-
-	if (size < 4)
-		return;
-	cut = len < size - 4 ? len : size - 4;
-	while (cut > 0 && utf8_is_cont((unsigned char)buf[cut]))
-		cut--;
-	memcpy(buf + cut, "...", 4);
-}
-
 void
 llm_fail(struct llm_outcome *o, const char *kind, enum retry_policy retry,
     const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	o->ok = 0;
 	o->retry = retry;
 	strlcpy(o->kind, kind, sizeof(o->kind));
 	va_start(ap, fmt);
-	n = vsnprintf(o->message, sizeof(o->message), fmt, ap);
+	msgbuf_vformat(o->message, sizeof(o->message), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		strlcpy(o->message, kind, sizeof(o->message));
-	else if ((size_t)n >= sizeof(o->message))
-		ellipsize(o->message, sizeof(o->message),
-		    sizeof(o->message) - 1);
 }
 
 int
@@ -328,7 +306,7 @@ llm_clean(char *dst, size_t size, const char *src, size_t len, int ascii)
 		i += clean_one(&l, p + i, len - i, i > 0 ? p[i - 1] : ' ',
 		    ascii);
 	if (l.cut)
-		ellipsize(dst, size, l.len);
+		msgbuf_cut(dst, size, l.len);
 }
 
 void

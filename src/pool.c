@@ -35,6 +35,7 @@
 
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/pool.h"
 
 #define SPAWN_BACKOFF_MS	1000	/* per slot, after a failed start */
@@ -675,8 +676,9 @@ on_frame(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 		on_result(p, s, f, now);
 		return s->fd != -1;
 	case FRAME_FATAL:
-		snprintf(s->fatal, sizeof(s->fatal), "%.*s",
-		    (int)(f->len < MSG_MAX ? f->len : MSG_MAX - 1), f->payload);
+		/* MSG_MAX bytes at most: enough to see it was cut. */
+		msgbuf_format(s->fatal, sizeof(s->fatal), "%.*s",
+		    (int)(f->len < MSG_MAX ? f->len : MSG_MAX), f->payload);
 		return true;
 	default:
 		break;
@@ -803,7 +805,7 @@ warn_once(struct pool *p, const char *fmt, ...)
 		return;
 	p->warned = true;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msgbuf_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p->o.ops->on_warning(p->o.arg, msg);
 }

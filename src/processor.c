@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rowpool/msgbuf.h"
 #include "rowpool/processor.h"
 #include "rowpool/sched.h"
-#include "rowpool/utf8.h"
 
 extern const struct processor proc_echo;
 extern const struct processor proc_gemini;
@@ -69,11 +69,10 @@ proc_result_error(struct proc_result *res, const char *kind,
 
 	res->ok = 0;
 	strlcpy(res->kind, kind, sizeof(res->kind));
+	/* Cut with "..." and cleaned of broken UTF-8: JSON needs it. */
 	va_start(ap, fmt);
-	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	msgbuf_vformat(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
-	/* Truncation or a server's bytes may break UTF-8: JSON needs it. */
-	utf8_clean(res->message);
 }
 
 char *

@@ -4,6 +4,8 @@
  * checked, so an oversized or garbage frame never makes the reader
  * allocate more than the maximum it was given.
  */
+#include <sys/endian.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,34 +16,14 @@
 
 #define FRAME_READ_CHUNK	65536
 
-static void
-put_le(unsigned char *p, uint64_t v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t
-get_le(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 void
 frame_hdr_encode(unsigned char out[FRAME_HDR_SIZE], enum frame_type type,
     uint64_t id, uint32_t len)
 {
-	put_le(out, FRAME_MAGIC, 2);
-	put_le(out + 2, (uint64_t)type, 2);
-	put_le(out + 4, len, 4);
-	put_le(out + 8, id, 8);
+	le16enc(out, FRAME_MAGIC);
+	le16enc(out + 2, (uint16_t)type);
+	le32enc(out + 4, len);
+	le64enc(out + 8, id);
 }
 
 int
@@ -139,7 +121,7 @@ reader_want(struct frame_reader *r)
 
 	if (held < FRAME_HDR_SIZE)
 		return FRAME_READ_CHUNK;
-	len = get_le(h + 4, 4);
+	len = le32dec(h + 4);
 	if (len > r->max || held >= FRAME_HDR_SIZE + len)
 		return FRAME_READ_CHUNK;
 	return FRAME_HDR_SIZE + len - held > FRAME_READ_CHUNK ?
@@ -172,9 +154,9 @@ frame_reader_next(struct frame_reader *r, struct frame *f)
 	reader_restore(r);
 	if (r->buf == NULL || held < FRAME_HDR_SIZE)
 		return 0;
-	type = get_le(h + 2, 2);
-	len = get_le(h + 4, 4);
-	if (get_le(h, 2) != FRAME_MAGIC || type == 0 ||
+	type = le16dec(h + 2);
+	len = le32dec(h + 4);
+	if (le16dec(h) != FRAME_MAGIC || type == 0 ||
 	    type > FRAME_TYPE_MAX) {
 		errno = EPROTO;
 		return -1;
@@ -186,7 +168,7 @@ frame_reader_next(struct frame_reader *r, struct frame *f)
 	if (held < FRAME_HDR_SIZE + len)
 		return 0;
 	f->type = (enum frame_type)type;
-	f->id = get_le(h + 8, 8);
+	f->id = le64dec(h + 8);
 	f->len = (uint32_t)len;
 	f->payload = (const char *)h + FRAME_HDR_SIZE;
 	r->off += FRAME_HDR_SIZE + len;

@@ -21,6 +21,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <sys/endian.h>
+
 #include <jansson.h>
 
 #include "rowpool/csv.h"
@@ -720,15 +722,14 @@ input_close(struct input *in)
 #define FP_SEED	UINT64_C(0x243f6a8885a308d3)
 #define FP_K	UINT64_C(0x9e3779b97f4a7c15)
 
+/* The last word: n < 8 bytes, padded with zero bytes. */
 static uint64_t
-fp_word(const unsigned char *p, size_t n)
+fp_tail(const unsigned char *p, size_t n)
 {
-	uint64_t w = 0;
-	size_t i;
+	unsigned char w[8] = { 0 };
 
-	for (i = n; i > 0; i--)
-		w = (w << 8) | p[i - 1];
-	return w;
+	memcpy(w, p, n);
+	return le64dec(w);
 }
 
 static uint64_t
@@ -737,11 +738,11 @@ fp_update(uint64_t h, const unsigned char *p, size_t n)
 	size_t i;
 
 	for (i = 0; i + 8 <= n; i += 8) {
-		h = (h ^ fp_word(p + i, 8)) * FP_K;
+		h = (h ^ le64dec(p + i)) * FP_K;
 		h ^= h >> 32;
 	}
 	if (i < n) {
-		h = (h ^ fp_word(p + i, n - i)) * FP_K;
+		h = (h ^ fp_tail(p + i, n - i)) * FP_K;
 		h ^= h >> 32;
 	}
 	return h;

@@ -6,6 +6,7 @@
  * rather than leave a gap of unknown bytes behind the next record); and
  * reading never holds more than one record plus a fixed buffer in memory.
  */
+#include <sys/endian.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -52,37 +53,6 @@ struct record {
 	const char	*payload;
 	uint32_t	 len;
 };
-
-static void
-put_le32(unsigned char *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put_le64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t
-get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get_le64(const unsigned char *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
 
 /*
  * Reading.
@@ -156,16 +126,16 @@ reader_record(struct reader *r, struct record *rec)
 		return 1;
 	if ((rc = reader_need(r, JOURNAL_HDR_SIZE)) != 0)
 		return rc;
-	n = get_le32(r->buf + r->head);
+	n = le32dec(r->buf + r->head);
 	if (n > JOURNAL_RECORD_MAX ||
 	    r->end - r->off - JOURNAL_HDR_SIZE < n)
 		return 1;
 	if ((rc = reader_need(r, JOURNAL_HDR_SIZE + n)) != 0)
 		return rc;
 	p = r->buf + r->head;
-	if (crc32c(0, p + 8, 8 + (size_t)n) != get_le32(p + 4))
+	if (crc32c(0, p + 8, 8 + (size_t)n) != le32dec(p + 4))
 		return 1;
-	rec->row = get_le64(p + 8);
+	rec->row = le64dec(p + 8);
 	rec->payload = (const char *)p + JOURNAL_HDR_SIZE;
 	rec->len = n;
 	return 0;
@@ -325,9 +295,9 @@ static void
 record_header(unsigned char *hdr, uint64_t row, const void *payload,
     uint32_t len)
 {
-	put_le32(hdr, len);
-	put_le64(hdr + 8, row);
-	put_le32(hdr + 4, crc32c(crc32c(0, hdr + 8, 8), payload, len));
+	le32enc(hdr, len);
+	le64enc(hdr + 8, row);
+	le32enc(hdr + 4, crc32c(crc32c(0, hdr + 8, 8), payload, len));
 }
 
 /* A record larger than the buffer goes straight to the file. */

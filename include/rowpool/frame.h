@@ -9,7 +9,8 @@
  *	4	4	payload length in bytes
  *	8	8	id: the row index the frame is about (0 when none)
  *
- * All integers are little-endian.  A reader checks the magic, the type
+ * All integers are little-endian (libbsd's le16enc() and friends, as
+ * everywhere in rowpool).  A reader checks the magic, the type
  * and the length against its maximum before it allocates anything, so a
  * lying peer can cost at most one frame's worth of memory.
  *

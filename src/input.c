@@ -666,9 +666,10 @@ input_open_as(const char *path, const char *name, enum input_format fmt,
 	    (in->path = strdup(path)) == NULL ||
 	    (in->name = strdup(name)) == NULL) {
 		saved = errno;
-		if (in != NULL)
+		if (in != NULL) {
 			free(in->path);
-	free(in->name);
+			free(in->name);
+		}
 		free(in);
 		input_msg(err, errlen, name, 0, "%s", strerror(saved));
 		errno = saved;
@@ -708,6 +709,7 @@ input_close(struct input *in)
 	free(in->keyoff);
 	free(in->out);
 	free(in->path);
+	free(in->name);
 	free(in);
 }
 

@@ -319,6 +319,22 @@ csv_row(struct input *in, const struct csv_record *rec,
 	return INPUT_ROW;
 }
 
+/*
+ * A record the reader handed out, good or bad: it takes the next index.
+ * Returns INPUT_ROW, or INPUT_BAD when it was too big.
+ */
+static enum input_status
+input_take(struct input *in, struct input_row *row, unsigned long line,
+    bool toobig)
+{
+	row->index = in->next++;
+	row->line = line;
+	if (toobig)
+		return input_fail(in, row, INPUT_BAD, line,
+		    "row larger than %zu bytes", in->max);
+	return INPUT_ROW;
+}
+
 static enum input_status
 input_next_csv(struct input *in, struct input_row *row, bool want)
 {
@@ -329,11 +345,8 @@ input_next_csv(struct input *in, struct input_row *row, bool want)
 		return input_ioerr(in, row, "read");
 	if (st == CSV_EOF)
 		return INPUT_EOF;
-	row->index = in->next++;
-	row->line = rec.line;
-	if (st == CSV_TOOBIG)
-		return input_fail(in, row, INPUT_BAD, rec.line,
-		    "row larger than %zu bytes", in->max);
+	if (input_take(in, row, rec.line, st == CSV_TOOBIG) != INPUT_ROW)
+		return INPUT_BAD;
 	if (st == CSV_UNTERMINATED)
 		return input_fail(in, row, INPUT_BAD, rec.quote_line,
 		    "unterminated quoted field");
@@ -410,11 +423,8 @@ input_next_jsonl(struct input *in, struct input_row *row, bool want)
 		return input_ioerr(in, row, "read");
 	if (st == JSONL_EOF)
 		return INPUT_EOF;
-	row->index = in->next++;
-	row->line = l.line;
-	if (st == JSONL_TOOBIG)
-		return input_fail(in, row, INPUT_BAD, l.line,
-		    "row larger than %zu bytes", in->max);
+	if (input_take(in, row, l.line, st == JSONL_TOOBIG) != INPUT_ROW)
+		return INPUT_BAD;
 	return jsonl_row(in, &l, row);
 }
 

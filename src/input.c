@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/csv.h"
 #include "rowpool/input.h"
 #include "rowpool/io.h"
@@ -49,9 +50,7 @@ struct input {
 	char			*keys;		/* escaped "name": each */
 	size_t			*keyoff;	/* ncols + 1 offsets */
 
-	char			*out;		/* the row's JSON text */
-	size_t			 outlen;
-	size_t			 outcap;
+	struct buf		 out;		/* the row's JSON text */
 };
 
 enum field_problem {
@@ -153,40 +152,6 @@ field_check(const char *s, size_t n)
 	return FIELD_OK;
 }
 
-static int
-out_reserve(struct input *in, size_t n)
-{
-	size_t ncap;
-	char *np;
-
-	if (n > SIZE_MAX - in->outlen)
-		goto toobig;
-	if (in->outlen + n <= in->outcap)
-		return 0;
-	ncap = in->outcap > 0 ? in->outcap : 4096;
-	while (ncap < in->outlen + n) {
-		if (ncap > SIZE_MAX / 2)
-			goto toobig;
-		ncap *= 2;
-	}
-	if ((np = realloc(in->out, ncap)) == NULL)
-		return -1;
-	in->out = np;
-	in->outcap = ncap;
-	return 0;
-toobig:
-	errno = ENOMEM;
-	return -1;
-}
-
-/* Call only with room reserved. */
-static void
-out_put(struct input *in, const char *p, size_t n)
-{
-	memcpy(in->out + in->outlen, p, n);
-	in->outlen += n;
-}
-
 /* Escapes one byte that JSON does not allow bare into o; returns the end. */
 static char *
 json_escape_byte(char *o, unsigned char c)
@@ -224,25 +189,29 @@ json_escape_byte(char *o, unsigned char c)
 }
 
 /*
- * Appends s as the inside of a JSON string (RFC 8259: '"', '\' and
+ * Appends s between quotes as a JSON string (RFC 8259: '"', '\' and
  * U+0000..U+001F escaped; s is valid UTF-8, so the rest goes as it is).
  */
 static int
-out_escape(struct input *in, const char *s, size_t n)
+json_quote(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
 	char *o;
 
-	if (n > SIZE_MAX / 6 || out_reserve(in, 6 * n) == -1)
+	if (n > (SIZE_MAX - 2) / 6 || buf_reserve(b, 6 * n + 2) == -1) {
+		errno = ENOMEM;
 		return -1;
-	o = in->out + in->outlen;
+	}
+	o = b->p + b->len;
+	*o++ = '"';
 	for (; p < e; p++) {
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			*o++ = (char)*p;
 		else
 			o = json_escape_byte(o, *p);
 	}
-	in->outlen = (size_t)(o - in->out);
+	*o++ = '"';
+	buf_setlen(b, (size_t)(o - b->p));
 	return 0;
 }
 
@@ -253,26 +222,16 @@ csv_to_json(struct input *in, const struct csv_record *rec)
 	const struct csv_field *f;
 	size_t i, klen;
 
-	in->outlen = 0;
+	buf_reset(&in->out);
 	for (i = 0; i < rec->nfields; i++) {
 		f = &rec->fields[i];
 		klen = in->keyoff[i + 1] - in->keyoff[i];
-		if (out_reserve(in, klen + 2) == -1)
+		if (buf_add(&in->out, i == 0 ? "{" : ",", 1) == -1 ||
+		    buf_add(&in->out, in->keys + in->keyoff[i], klen) == -1 ||
+		    json_quote(&in->out, f->ptr, f->len) == -1)
 			return -1;
-		out_put(in, i == 0 ? "{" : ",", 1);
-		out_put(in, in->keys + in->keyoff[i], klen);
-		out_put(in, "\"", 1);
-		if (out_escape(in, f->ptr, f->len) == -1)
-			return -1;
-		if (out_reserve(in, 1) == -1)
-			return -1;
-		out_put(in, "\"", 1);
 	}
-	if (out_reserve(in, 3) == -1)
-		return -1;
-	out_put(in, i == 0 ? "{}" : "}", i == 0 ? 2 : 1);
-	in->out[in->outlen] = '\0';
-	return 0;
+	return buf_add(&in->out, i == 0 ? "{}" : "}", i == 0 ? 2 : 1);
 }
 
 static enum input_status
@@ -314,8 +273,8 @@ csv_row(struct input *in, const struct csv_record *rec,
 		return INPUT_ROW;
 	if (csv_to_json(in, rec) == -1)
 		return input_ioerr(in, row, "row");
-	row->json = in->out;
-	row->len = in->outlen;
+	row->json = in->out.p;
+	row->len = in->out.len;
 	return INPUT_ROW;
 }
 
@@ -566,30 +525,28 @@ header_store(struct input *in, const struct csv_record *rec)
 	return 0;
 }
 
-/* Escapes every "name": once, into keys, through the output buffer. */
+/* Escapes every "name": once, into keys. */
 static int
 header_keys(struct input *in)
 {
+	struct buf keys = BUF_INIT;
 	size_t i;
 
 	if ((in->keyoff = calloc(in->ncols + 1, sizeof(size_t))) == NULL)
 		return -1;
-	in->outlen = 0;
 	for (i = 0; i < in->ncols; i++) {
-		in->keyoff[i] = in->outlen;
-		if (out_reserve(in, 1) == -1)
-			return -1;
-		out_put(in, "\"", 1);
-		if (out_escape(in, in->cols[i], strlen(in->cols[i])) == -1 ||
-		    out_reserve(in, 2) == -1)
-			return -1;
-		out_put(in, "\":", 2);
+		in->keyoff[i] = keys.len;
+		if (json_quote(&keys, in->cols[i], strlen(in->cols[i])) == -1 ||
+		    buf_add(&keys, ":", 1) == -1)
+			goto fail;
 	}
-	in->keyoff[in->ncols] = in->outlen;
-	in->keys = in->out;
-	in->out = NULL;
-	in->outlen = in->outcap = 0;
+	in->keyoff[in->ncols] = keys.len;
+	if ((in->keys = buf_detach(&keys, NULL)) == NULL)
+		goto fail;
 	return 0;
+fail:
+	buf_release(&keys);
+	return -1;
 }
 
 static enum input_status
@@ -717,7 +674,7 @@ input_close(struct input *in)
 	free(in->cols);
 	free(in->keys);
 	free(in->keyoff);
-	free(in->out);
+	buf_release(&in->out);
 	free(in->path);
 	free(in->name);
 	free(in);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/msgbuf.h"
 #include "rowpool/template.h"
 #include "rowpool/utf8.h"
@@ -86,24 +87,6 @@ tmpl_err(char *err, size_t errlen, const struct cursor *c, const char *fmt,
 	msgbuf_finish(&b);
 }
 
-static int
-tmpl_grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap > 0 ? *cap * 2 : 8;
-	if (ncap < need)
-		ncap = need;
-	if ((np = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 /* Columns count characters: UTF-8 continuation bytes do not move them. */
 static void
 cur_skip(struct cursor *c, size_t n)
@@ -139,7 +122,7 @@ tmpl_text(struct template *t, const char *p, size_t n)
 	if (last != NULL && last->kind == SEG_TEXT) {
 		last->len += n;
 	} else {
-		if (tmpl_grow((void **)&t->segs, &t->segcap, t->nsegs + 1,
+		if (buf_grow_array((void **)&t->segs, &t->segcap, t->nsegs + 1,
 		    sizeof(*t->segs)) == -1)
 			return -1;
 		t->segs[t->nsegs++] = (struct seg){ .kind = SEG_TEXT,
@@ -170,9 +153,9 @@ tmpl_intern(struct template *t, const char *name, size_t n,
 
 	if ((k = tmpl_find(t, name, n)) >= 0)
 		return k;
-	if (tmpl_grow((void **)&t->names, &t->namecap, t->nnames + 1,
+	if (buf_grow_array((void **)&t->names, &t->namecap, t->nnames + 1,
 	    sizeof(*t->names)) == -1 ||
-	    tmpl_grow((void **)&t->pos, &t->poscap, t->nnames + 1,
+	    buf_grow_array((void **)&t->pos, &t->poscap, t->nnames + 1,
 	    sizeof(*t->pos)) == -1)
 		return -1;
 	if ((t->names[t->nnames] = strndup(name, n)) == NULL)
@@ -189,7 +172,7 @@ tmpl_placeholder(struct template *t, const char *name, size_t n,
 
 	if ((k = tmpl_intern(t, name, n, at)) == -1)
 		return -1;
-	if (tmpl_grow((void **)&t->segs, &t->segcap, t->nsegs + 1,
+	if (buf_grow_array((void **)&t->segs, &t->segcap, t->nsegs + 1,
 	    sizeof(*t->segs)) == -1)
 		return -1;
 	t->segs[t->nsegs++] = (struct seg){ .kind = SEG_NAME,

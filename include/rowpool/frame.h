@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "rowpool/buf.h"
+
 #define FRAME_HDR_SIZE		16
 #define FRAME_MAGIC		0x5250u
 #define FRAME_MAX_DEFAULT	(64u * 1024 * 1024)
@@ -65,10 +67,8 @@ int	frame_send(int fd, enum frame_type type, uint64_t id,
  *  4. frame_reader_release(&r).
  */
 struct frame_reader {
-	unsigned char	*buf;
-	size_t		 len;	/* bytes held */
+	struct buf	 b;	/* bytes held */
 	size_t		 off;	/* start of the unconsumed bytes */
-	size_t		 cap;
 	size_t		 max;	/* largest payload accepted */
 	size_t		 saved_at;	/* where the handed-out frame's NUL is */
 	unsigned char	 saved;		/* the byte that NUL replaced */

@@ -576,20 +576,6 @@ header_read(struct input *in, struct input_row *row)
 	return header_dups(in, row, rec.line);
 }
 
-/* Skips a UTF-8 BOM at the start of fd, as the CSV reader does. */
-static int
-skip_bom(int fd)
-{
-	unsigned char b[3];
-	ssize_t n;
-
-	if ((n = pread(fd, b, sizeof(b), 0)) == -1)
-		return -1;
-	if (n == 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
-		return lseek(fd, 3, SEEK_SET) == -1 ? -1 : 0;
-	return 0;
-}
-
 static enum input_status
 input_start(struct input *in, struct input_row *row)
 {
@@ -601,8 +587,7 @@ input_start(struct input *in, struct input_row *row)
 	if ((in->fd = open(in->path, O_RDONLY | O_CLOEXEC)) == -1)
 		return input_ioerr(in, row, "open");
 	if (in->fmt == INPUT_JSONL) {
-		if (skip_bom(in->fd) == -1 ||
-		    (in->jsonl = jsonl_new(in->fd, in->max)) == NULL)
+		if ((in->jsonl = jsonl_new(in->fd, in->max)) == NULL)
 			return input_ioerr(in, row, "open");
 		return INPUT_ROW;
 	}

@@ -748,6 +748,32 @@ Test(jsonl, reader)
 	jsonl_free(r);
 }
 
+/* A BOM at the start is skipped, whatever the read size; nowhere else. */
+Test(jsonl, reader_bom)
+{
+	static const char data[] = "\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbf{}\n";
+	static const size_t sizes[] = { 1, 2, 3, 7, JSONL_READ_SIZE };
+	struct jsonl_reader *r;
+	struct jsonl_line l;
+	const char *path = tmp_file("bom.jsonl", data, sizeof(data) - 1);
+	size_t i;
+	int fd;
+
+	for (i = 0; i < NELEM(sizes); i++) {
+		cr_assert((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1);
+		cr_assert((r = jsonl_new(fd, 100)) != NULL);
+		jsonl_set_read_size(r, sizes[i]);
+		cr_assert_eq(jsonl_next(r, &l), JSONL_LINE);
+		cr_assert_str_eq(l.ptr, "{\"a\":1}", "reads of %zu", sizes[i]);
+		cr_assert_eq(l.bytes, 7, "the BOM is not the row's");
+		cr_assert_eq(jsonl_next(r, &l), JSONL_LINE);
+		cr_assert_str_eq(l.ptr, "\xef\xbb\xbf{}");
+		cr_assert_eq(jsonl_next(r, &l), JSONL_EOF);
+		jsonl_free(r);
+		close(fd);
+	}
+}
+
 static void
 fp_ok(const char *path, char *out)
 {

@@ -74,6 +74,8 @@ buf_reserve(struct buf *b, size_t n)
 {
 	size_t cap = b->cap;
 
+	if (n < cap - b->len)		/* the room there is: cap - len - 1 */
+		return 0;
 	if (n > SIZE_MAX - 1 - b->len) {
 		errno = ENOMEM;
 		return -1;
@@ -95,10 +97,11 @@ buf_room(const struct buf *b)
 int
 buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (buf_reserve(b, n) == -1)
+	if (n >= b->cap - b->len && buf_reserve(b, n) == -1)
 		return -1;
 	memcpy(b->p + b->len, p, n);
-	buf_setlen(b, b->len + n);
+	b->len += n;
+	b->p[b->len] = '\0';
 	return 0;
 }
 

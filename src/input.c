@@ -47,7 +47,7 @@ struct input {
 
 	char			**cols;		/* ncols names, then NULL */
 	size_t			 ncols;
-	char			*keys;		/* escaped "name": each */
+	char			*keys;		/* {"name": then ,"name": */
 	size_t			*keyoff;	/* ncols + 1 offsets */
 
 	struct buf		 out;		/* the row's JSON text */
@@ -189,20 +189,26 @@ json_escape_byte(char *o, unsigned char c)
 }
 
 /*
- * Appends s between quotes as a JSON string (RFC 8259: '"', '\' and
- * U+0000..U+001F escaped; s is valid UTF-8, so the rest goes as it is).
+ * Appends lead (JSON text as it is: a separator, an escaped key), then s
+ * between quotes as a JSON string (RFC 8259: '"', '\' and U+0000..U+001F
+ * escaped; s is valid UTF-8, so the rest goes as it is).  One
+ * reservation for both: this runs for every field of every row.
  */
 static int
-json_quote(struct buf *b, const char *s, size_t n)
+json_quote(struct buf *b, const char *lead, size_t llen, const char *s,
+    size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
 	char *o;
 
-	if (n > (SIZE_MAX - 2) / 6 || buf_reserve(b, 6 * n + 2) == -1) {
+	if (n > (SIZE_MAX - 2) / 6 - llen ||
+	    buf_reserve(b, llen + 6 * n + 2) == -1) {
 		errno = ENOMEM;
 		return -1;
 	}
 	o = b->p + b->len;
+	memcpy(o, lead, llen);
+	o += llen;
 	*o++ = '"';
 	for (; p < e; p++) {
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
@@ -220,15 +226,13 @@ static int
 csv_to_json(struct input *in, const struct csv_record *rec)
 {
 	const struct csv_field *f;
-	size_t i, klen;
+	size_t i;
 
 	buf_reset(&in->out);
 	for (i = 0; i < rec->nfields; i++) {
 		f = &rec->fields[i];
-		klen = in->keyoff[i + 1] - in->keyoff[i];
-		if (buf_add(&in->out, i == 0 ? "{" : ",", 1) == -1 ||
-		    buf_add(&in->out, in->keys + in->keyoff[i], klen) == -1 ||
-		    json_quote(&in->out, f->ptr, f->len) == -1)
+		if (json_quote(&in->out, in->keys + in->keyoff[i],
+		    in->keyoff[i + 1] - in->keyoff[i], f->ptr, f->len) == -1)
 			return -1;
 	}
 	return buf_add(&in->out, i == 0 ? "{}" : "}", i == 0 ? 2 : 1);
@@ -525,7 +529,7 @@ header_store(struct input *in, const struct csv_record *rec)
 	return 0;
 }
 
-/* Escapes every "name": once, into keys. */
+/* Escapes every {"name": or ,"name": once, into keys. */
 static int
 header_keys(struct input *in)
 {
@@ -536,8 +540,8 @@ header_keys(struct input *in)
 		return -1;
 	for (i = 0; i < in->ncols; i++) {
 		in->keyoff[i] = keys.len;
-		if (json_quote(&keys, in->cols[i], strlen(in->cols[i])) == -1 ||
-		    buf_add(&keys, ":", 1) == -1)
+		if (json_quote(&keys, i == 0 ? "{" : ",", 1, in->cols[i],
+		    strlen(in->cols[i])) == -1 || buf_add(&keys, ":", 1) == -1)
 			goto fail;
 	}
 	in->keyoff[in->ncols] = keys.len;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/durable.h"
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
@@ -53,8 +54,7 @@ struct out {
 	size_t		 late_next;	/* first straggler not yet written */
 	struct locs	 heap;		/* min-heap on row */
 	int		 fd;		/* the journal, to read payloads back */
-	char		*pbuf;
-	size_t		 pcap;
+	struct buf	 payload;	/* one read back */
 	struct durable	 d;
 	const char	*step;
 	int		 err;		/* errno behind a visit's failure */
@@ -72,16 +72,9 @@ out_fail(struct out *o, const char *step, int err)
 static int
 locs_push(struct locs *a, struct loc l)
 {
-	struct loc *nv;
-	size_t ncap;
-
-	if (a->n == a->cap) {
-		ncap = a->cap == 0 ? 64 : 2 * a->cap;
-		if ((nv = reallocarray(a->v, ncap, sizeof(*nv))) == NULL)
-			return -1;
-		a->v = nv;
-		a->cap = ncap;
-	}
+	if (buf_grow_array((void **)&a->v, &a->cap, a->n + 1,
+	    sizeof(*a->v)) == -1)
+		return -1;
 	a->v[a->n++] = l;
 	return 0;
 }
@@ -182,18 +175,13 @@ emit(struct out *o, const char *payload, uint32_t len)
 static int
 emit_loc(struct out *o, struct loc l)
 {
-	char *nbuf;
-
-	if (l.len > o->pcap) {
-		if ((nbuf = realloc(o->pbuf, l.len)) == NULL)
-			return out_fail(o, "alloc", errno);
-		o->pbuf = nbuf;
-		o->pcap = l.len;
-	}
-	if (pread_full(o->fd, o->pbuf, l.len,
+	buf_reset(&o->payload);
+	if (buf_reserve(&o->payload, l.len) == -1)
+		return out_fail(o, "alloc", errno);
+	if (pread_full(o->fd, o->payload.p, l.len,
 	    (off_t)(l.off + JOURNAL_HDR_SIZE)) == -1)
 		return out_fail(o, "journal", errno);
-	return emit(o, o->pbuf, l.len);
+	return emit(o, o->payload.p, l.len);
 }
 
 /* Writes rows while the next one is on top of the heap or stragglers. */
@@ -340,7 +328,7 @@ out_release(struct out *o)
 		close(o->fd);
 	free(o->late.v);
 	free(o->heap.v);
-	free(o->pbuf);
+	buf_release(&o->payload);
 	errno = saved;
 }
 

@@ -28,14 +28,15 @@
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
 #include "rowpool/log.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/output.h"
 #include "rowpool/pool.h"
 #include "rowpool/processor.h"
+#include "rowpool/progress.h"
 #include "rowpool/proto.h"
+#include "rowpool/report.h"
 #include "rowpool/retry.h"
 #include "rowpool/run.h"
-#include "rowpool/progress.h"
-#include "rowpool/report.h"
 #include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 #include "rowpool/stats.h"
@@ -126,7 +127,7 @@ run_fail(struct run *r, int status, const char *fmt, ...)
 		return;
 	r->status = status;
 	va_start(ap, fmt);
-	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	msgbuf_vformat(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
 }
 

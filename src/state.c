@@ -29,6 +29,7 @@
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
 #include "rowpool/manifest.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 
@@ -44,7 +45,7 @@ state_fail(struct state *s, int status, const char *fmt, ...)
 		return;
 	s->status = status;
 	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	msgbuf_vformat(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
 }
 

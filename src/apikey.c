@@ -67,16 +67,27 @@ key_from_file(const char *file, char *err, size_t errlen)
 	return key;
 }
 
-/* The first of p's variables that is set and not empty, or NULL. */
-static const char *
-key_from_env(const struct processor *p)
+const char *
+apikey_env(const struct processor *p)
 {
 	const char *const *v;
 	const char *env;
 
-	for (v = p->key_env; *v != NULL; v++)
+	for (v = p->key_env; v != NULL && *v != NULL; v++)
 		if ((env = getenv(*v)) != NULL && *env != '\0')
-			return env;
+			return *v;
+	return NULL;
+}
+
+const char *
+apikey_file(const struct processor *p, const char *const *args)
+{
+	const struct proc_option *opt;
+	size_t i;
+
+	for (i = 0; (opt = processor_option(p, i)) != NULL; i++)
+		if (opt->type == PROC_OPT_KEY_FILE)
+			return args[i];
 	return NULL;
 }
 
@@ -105,8 +116,8 @@ apikey_load(const struct processor *p, const char *file, char **key,
 	if (file != NULL) {
 		if ((*key = key_from_file(file, err, errlen)) == NULL)
 			return -1;
-	} else if ((env = key_from_env(p)) != NULL) {
-		*key = strdup(env);
+	} else if ((env = apikey_env(p)) != NULL) {
+		*key = strdup(getenv(env));
 		from = "the environment";
 	} else if (p->key_required) {
 		no_key(p, err, errlen);

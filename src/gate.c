@@ -58,11 +58,17 @@ gate_prefers_fresh(const struct gate *g)
 	return g->breaker.failures > 0;
 }
 
-/* The row and the prompt, 4 bytes a token, plus the usual answer. */
+/*
+ * The row and the prompt, 4 bytes a token, plus the usual answer; or
+ * what requests have cost so far, when that is more (the prompt as the
+ * model counts it, a system instruction, thinking).
+ */
 double
 gate_estimate(const struct gate *g, double row_bytes)
 {
-	return (row_bytes + g->o.prompt_bytes) / 4.0 + g->avg_output;
+	double est = (row_bytes + g->o.prompt_bytes) / 4.0 + g->avg_output;
+
+	return est > g->avg_total ? est : g->avg_total;
 }
 
 int64_t
@@ -109,6 +115,9 @@ gate_success(struct gate *g, double est, long long total_tokens,
 	if (total_tokens > 0)
 		bucket_adjust(&g->tpm, est - (double)total_tokens);
 	g->avg_output = g->avg_output * 0.9 + (double)output_tokens * 0.1;
+	if (total_tokens > 0)
+		g->avg_total = g->avg_total == 0 ? (double)total_tokens :
+		    g->avg_total * 0.9 + (double)total_tokens * 0.1;
 	g->throttled_since = 0;
 	g->internal = 0;
 	g->answered = true;

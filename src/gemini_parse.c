@@ -33,20 +33,29 @@ gemini_error(struct llm_outcome *o, const json_t *root)
 	llm_error_fail(o, &e);
 }
 
-/* model_version and usage: kept whatever the outcome. */
+/*
+ * model_version and usage: kept whatever the outcome.  A cache hit adds
+ * "cached_tokens" (part of prompt_tokens, billed lower: see price.h).
+ */
 static int
 gemini_meta(struct llm_outcome *o, const json_t *root)
 {
 	const json_t *u = json_object_get(root, "usageMetadata");
+	json_int_t cached = llm_count(u, "cachedContentTokenCount");
 
 	llm_clean_str(o->model_version, sizeof(o->model_version),
 	    llm_str(root, "modelVersion"));
 	if (!json_is_object(u))
 		return 0;
-	return llm_set_usage(o, llm_count(u, "promptTokenCount"),
+	if (llm_set_usage(o, llm_count(u, "promptTokenCount"),
 	    llm_count(u, "candidatesTokenCount"),
 	    llm_count(u, "thoughtsTokenCount"),
-	    llm_count(u, "totalTokenCount"));
+	    llm_count(u, "totalTokenCount")) == -1)
+		return -1;
+	if (cached > 0 && json_object_set_new(o->usage, "cached_tokens",
+	    json_integer(cached)) == -1)
+		return -1;
+	return 0;
 }
 
 /* promptFeedback.blockReason, or NULL when absent or unspecified. */

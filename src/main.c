@@ -3,7 +3,8 @@
  * below) into a struct run_opts and the chosen processor's options (their
  * tables, processor.h) into its settings and configuration (procopt.h),
  * validates them (exit 64 on a usage error, 78 on a configuration error),
- * and maps nothing else: the exit status comes from run_main.
+ * and maps nothing else: the exit status comes from run_main, or from
+ * check_main for `rowpool check`, which takes the same command line.
  *
  * getopt knows every processor's options, so that one given to another
  * processor is named as such rather than unknown.
@@ -21,9 +22,11 @@
 #include <sysexits.h>
 
 #include "rowpool/apikey.h"
+#include "rowpool/check.h"
 #include "rowpool/cmd.h"
 #include "rowpool/input.h"
 #include "rowpool/log.h"
+#include "rowpool/price.h"
 #include "rowpool/processor.h"
 #include "rowpool/procopt.h"
 #include "rowpool/run.h"
@@ -32,11 +35,17 @@
 
 static const char usage_head[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
+"       rowpool check [OPTIONS] --output FILE INPUT|-\n"
 "       rowpool --help | --version\n"
 "\n"
 "Runs a processor over every row of INPUT (CSV with a header row, or JSONL)\n"
 "in parallel worker processes, with a crash-safe checkpoint after every\n"
 "batch.  The same command run again resumes where the last one stopped.\n"
+"\n"
+"rowpool check takes the same options and checks them, the input against\n"
+"the prompt, the files, the key, the state and the output, then sends one\n"
+"request; it writes nothing and exits 0, 77 (the key refused) or 78 (a\n"
+"FAIL line says what to fix).\n"
 "\n"
 "Options:\n";
 
@@ -59,7 +68,8 @@ enum {
 	OPT_STATE = 256, OPT_FORMAT, OPT_PROCESSOR, OPT_BATCH, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
-	OPT_PROGRESS, OPT_MAXTOKENS,
+	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN, OPT_MAXCOST, OPT_PRICEFILE,
+	OPT_SYSLOG,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -99,6 +109,14 @@ static const struct core_option core_options[] = {
 	    "done" },
 	{ "progress-interval", OPT_PROGRESS, "SECONDS", "not on a terminal: a "
 	    "progress line this often (default 60; 0: never)" },
+	{ "max-cost", OPT_MAXCOST, "USD", "as --max-tokens, for the estimated "
+	    "cost (see --price-file)" },
+	{ "price-file", OPT_PRICEFILE, "FILE", "prices per model (USD per "
+	    "million tokens), over the built-in Gemini ones" },
+	{ "syslog", OPT_SYSLOG, NULL, "log to syslog(3) too (ident rowpool, "
+	    "facility user); --log none: syslog only" },
+	{ "dry-run", OPT_DRYRUN, NULL, "send nothing, write nothing: show the "
+	    "first 3 prompts, count the rows, estimate the tokens and cost" },
 	{ "max-tokens", OPT_MAXTOKENS, "N", "stop (exit 75) before the tokens "
 	    "spent, counting those in flight, would pass N; rerun with a "
 	    "higher N to go on" },
@@ -262,6 +280,19 @@ parse_seconds(const char *opt, const char *s)
 	return (int64_t)(v * 1000 + 0.5);
 }
 
+static double
+parse_usd(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0)
+		usage_error("%s: '%s' is not an amount of US dollars", opt, s);
+	return v;
+}
+
 static enum input_format
 parse_format(const char *s)
 {
@@ -304,6 +335,9 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_TPM:
 		o->tpm = (double)parse_count("--tpm", arg, 1, 4000000000ul);
 		break;
+	case OPT_MAXCOST:
+		o->max_cost = parse_usd("--max-cost", arg);
+		break;
 	case OPT_MAXTOKENS:
 		o->max_tokens = (double)parse_count("--max-tokens", arg, 1,
 		    ULONG_MAX);
@@ -318,6 +352,20 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 		return false;
 	}
 	return true;
+}
+
+
+/* --price-file: over the built-in prices; a bad file is exit 78. */
+static const struct price_table *
+load_prices(const char *path)
+{
+	static struct price_table t;
+	char err[PATH_MAX + 256];
+
+	price_table_init(&t);
+	if (price_load_file(path, &t, err, sizeof(err)) == -1)
+		config_error("--price-file %s", err);
+	return &t;
 }
 
 /* --retry-failed[=KIND,...]: bits 1 << kind; every kind without one. */
@@ -355,6 +403,9 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_RESTART: o->restart = true; break;
 	case OPT_LOG: o->log_path = arg; break;
 	case OPT_RETRYFAILED: o->retry_kinds = parse_kinds(arg); break;
+	case OPT_DRYRUN: o->dry_run = true; break;
+	case OPT_PRICEFILE: o->prices = load_prices(arg); break;
+	case OPT_SYSLOG: o->syslog = true; break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
@@ -452,19 +503,6 @@ proc_args(const struct cmdline *c, const struct processor *p,
 	}
 }
 
-/* The API key's file, if p has the option and it was given. */
-static const char *
-key_file(const struct processor *p, const char *const *args)
-{
-	const struct proc_option *opt;
-	size_t i;
-
-	for (i = 0; (opt = processor_option(p, i)) != NULL; i++)
-		if (opt->type == PROC_OPT_KEY_FILE)
-			return args[i];
-	return NULL;
-}
-
 /* The processor's key, held by the supervisor for the workers it forks. */
 static void
 load_key(struct run_opts *o, const struct processor *p, const char *file)
@@ -474,6 +512,7 @@ load_key(struct run_opts *o, const struct processor *p, const char *file)
 	if (apikey_load(p, file, &key, err, sizeof(err)) == -1)
 		config_error("%s", err);
 	o->api_key = key;
+	log_hide(key);
 	if (key != NULL && key[0] != '\0' && secret_nodump() == -1) {
 		fprintf(stderr, "rowpool: cannot turn core dumps off: %s\n",
 		    strerror(errno));
@@ -492,23 +531,27 @@ check_processor(struct run_opts *o, const struct cmdline *c)
 	const char *args[PROC_OPTIONS_MAX] = { NULL };
 	char err[PATH_MAX + 1024];
 	enum procopt_status st;
-	json_t *conf;
 
 	proc_args(c, p, args);
-	if ((conf = json_object()) == NULL)
-		config_error("%s", "out of memory");
-	st = procopt_build(p, args, o->settings, conf, err, sizeof(err));
+	st = procopt_config(p, args, o->settings, o->timeout_ms, &o->pconf,
+	    err, sizeof(err));
 	if (st == PROCOPT_USAGE)
 		usage_error("%s", err);
 	if (st != PROCOPT_OK)
 		config_error("%s", err);
-	if ((o->pconf = json_deep_copy(o->settings)) == NULL ||
-	    json_object_update(o->pconf, conf) == -1 ||
-	    json_object_set_new(o->pconf, "timeout_ms",
-	    json_integer(o->timeout_ms)) == -1)
-		config_error("%s", "out of memory");
-	json_decref(conf);
-	load_key(o, p, key_file(p, args));
+	if (!o->dry_run)	/* a dry run sends nothing: no key needed */
+		load_key(o, p, apikey_file(p, args));
+}
+
+/* rowpool check: what a run with these options would do, tried (check.h). */
+static int
+check_command(const struct run_opts *o, const struct cmdline *c)
+{
+	const struct processor *p = processor_find(o->processor);
+	const char *args[PROC_OPTIONS_MAX] = { NULL };
+
+	proc_args(c, p, args);
+	return check_main(o, p, args);
 }
 
 /* Parses argv into o and c; returns only when a run is to be made. */
@@ -542,6 +585,7 @@ main(int argc, char *argv[], char *envp[])
 {
 	struct run_opts o;
 	struct cmdline c;
+	bool check = false;
 	int rc;
 
 	setproctitle_init(argc, argv, envp);
@@ -553,7 +597,10 @@ main(int argc, char *argv[], char *envp[])
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (strcmp(argv[1], "run") == 0) {
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0 ||
+	    (check = strcmp(argv[1], "check") == 0)) {
 		argv++;
 		argc--;
 	} else if (argv[1][0] != '-') {
@@ -561,6 +608,8 @@ main(int argc, char *argv[], char *envp[])
 	}
 	parse_args(argc, argv, &o, &c);
 	check_opts(&o, argv[optind]);
+	if (check)
+		return check_command(&o, &c);
 	check_processor(&o, &c);
 	log_set_verbose(o.verbose);
 	rc = run_main(&o);

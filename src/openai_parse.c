@@ -48,15 +48,22 @@ openai_meta(struct llm_outcome *o, const json_t *root)
 	const json_t *u = json_object_get(root, "usage");
 	const json_t *details = json_object_get(u,
 	    "completion_tokens_details");
+	json_int_t cached = llm_count(json_object_get(u,
+	    "prompt_tokens_details"), "cached_tokens");
 
 	llm_clean_str(o->model_version, sizeof(o->model_version),
 	    llm_str(root, "model"));
 	if (!json_is_object(u))
 		return 0;
-	return llm_set_usage(o, llm_count(u, "prompt_tokens"),
+	if (llm_set_usage(o, llm_count(u, "prompt_tokens"),
 	    llm_count(u, "completion_tokens"),
 	    llm_count(details, "reasoning_tokens"),
-	    llm_count(u, "total_tokens"));
+	    llm_count(u, "total_tokens")) == -1)
+		return -1;
+	if (cached > 0 && json_object_set_new(o->usage, "cached_tokens",
+	    json_integer(cached)) == -1)
+		return -1;
+	return 0;
 }
 
 /* message.content: a string, or an array of {"type":"text","text":...}. */

@@ -186,21 +186,30 @@ nomem(char *err, size_t errlen)
 	return PROCOPT_CONFIG;
 }
 
+enum procopt_status
+procopt_value(const struct proc_option *opt, const char *arg, json_t **v,
+    char *err, size_t errlen)
+{
+	const char *a = arg != NULL ? arg : opt->def;
+
+	*v = NULL;
+	if (a == NULL || opt->type == PROC_OPT_KEY_FILE)
+		return PROCOPT_OK;
+	return is_file(opt->type) ? load_file(opt, a, v, err, errlen) :
+	    procopt_parse(opt, a, v, err, errlen);
+}
+
 /* Puts opt's value (arg, else its default) where it belongs. */
 static enum procopt_status
 add_value(const struct proc_option *opt, const char *arg, json_t *settings,
     json_t *conf, char *err, size_t errlen)
 {
-	const char *a = arg != NULL ? arg : opt->def;
-	enum procopt_status st = PROCOPT_OK;
-	json_t *v = NULL;
+	enum procopt_status st;
+	json_t *v;
 
 	if (opt->type == PROC_OPT_KEY_FILE)
 		return PROCOPT_OK;
-	if (a != NULL)
-		st = is_file(opt->type) ? load_file(opt, a, &v, err, errlen) :
-		    procopt_parse(opt, a, &v, err, errlen);
-	if (st != PROCOPT_OK)
+	if ((st = procopt_value(opt, arg, &v, err, errlen)) != PROCOPT_OK)
 		return st;
 	if (opt->results && json_object_set_new(settings, opt->key,
 	    v != NULL ? v : json_null()) == -1)
@@ -227,8 +236,8 @@ add_file_name(const struct proc_option *opt, const char *path, json_t *conf,
 	return PROCOPT_OK;
 }
 
-static enum procopt_status
-check_args(const struct processor *p, const char *const *args, char *err,
+enum procopt_status
+procopt_check(const struct processor *p, const char *const *args, char *err,
     size_t errlen)
 {
 	const struct proc_option *opt;
@@ -263,7 +272,7 @@ procopt_build(const struct processor *p, const char *const *args,
 	enum procopt_status st;
 	size_t i;
 
-	if ((st = check_args(p, args, err, errlen)) != PROCOPT_OK)
+	if ((st = procopt_check(p, args, err, errlen)) != PROCOPT_OK)
 		return st;
 	for (i = 0; (opt = processor_option(p, i)) != NULL; i++) {
 		st = add_value(opt, args[i], settings, conf, err, errlen);
@@ -274,4 +283,28 @@ procopt_build(const struct processor *p, const char *const *args,
 			return st;
 	}
 	return PROCOPT_OK;
+}
+
+enum procopt_status
+procopt_config(const struct processor *p, const char *const *args,
+    json_t *settings, int64_t timeout_ms, json_t **pconf, char *err,
+    size_t errlen)
+{
+	enum procopt_status st;
+	json_t *conf;
+
+	*pconf = NULL;
+	if ((conf = json_object()) == NULL)
+		return nomem(err, errlen);
+	st = procopt_build(p, args, settings, conf, err, errlen);
+	if (st == PROCOPT_OK && ((*pconf = json_deep_copy(settings)) == NULL ||
+	    json_object_update(*pconf, conf) == -1 ||
+	    json_object_set_new(*pconf, "timeout_ms",
+	    json_integer(timeout_ms)) == -1)) {
+		json_decref(*pconf);
+		*pconf = NULL;
+		st = nomem(err, errlen);
+	}
+	json_decref(conf);
+	return st;
 }

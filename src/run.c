@@ -19,9 +19,9 @@
 #include <string.h>
 #include <sysexits.h>
 #include <sys/queue.h>
-#include <sys/resource.h>
 #include <time.h>
 
+#include "rowpool/dryrun.h"
 #include "rowpool/frame.h"
 #include "rowpool/gate.h"
 #include "rowpool/input.h"
@@ -35,6 +35,7 @@
 #include "rowpool/retry.h"
 #include "rowpool/run.h"
 #include "rowpool/progress.h"
+#include "rowpool/report.h"
 #include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 #include "rowpool/stats.h"
@@ -54,6 +55,7 @@ struct task {
 	char			*payload;
 	size_t			 len;
 	double			 est_tokens;	/* charged to --tpm */
+	double			 est_cost;	/* USD, for --max-cost */
 };
 TAILQ_HEAD(taskq, task);
 
@@ -67,13 +69,6 @@ struct run {
 	uint64_t		 nrows;		/* rows read so far */
 	uint64_t		 rows_total;	/* from the first pass */
 	unsigned		 nretry;	/* in retryq */
-	time_t			 started;	/* wall clock, this session */
-	double			 rate_now;	/* at the last commit */
-	struct {			/* done rows over time: the rate */
-		int64_t		 ms;
-		uint64_t	 done;
-	}			 rate[64];
-	unsigned		 nrate;
 	struct taskq		 retryq;	/* by not_before */
 	struct task		*next;		/* read, held back by a limit */
 	unsigned		 inflight;
@@ -87,8 +82,9 @@ struct run {
 	unsigned		 interrupts;
 	const struct processor	*proc;
 	struct proc_config	 pcfg;
-	uint64_t		 kinds[KIND_COUNT];	/* this run's failures */
-	struct stats		 stats;
+	const struct price	*price;		/* of the model; NULL: none */
+	double			 inflight_cost;	/* estimated, in flight */
+	struct report		 rep;
 	struct streak		 streak;	/* failing alike, in a row */
 	struct held {			/* its failed rows, not yet recorded */
 		uint64_t	 row;
@@ -98,8 +94,6 @@ struct run {
 	}			 held[STREAK_MAX];
 	unsigned		 nheld;
 	bool			 systematic;	/* stopped by the streak */
-	struct progress		 progress;
-	int64_t			 t0;		/* monotonic start */
 };
 
 void
@@ -165,6 +159,7 @@ apply_stop(struct run *r, const struct gate_stop *stop)
 	stop_pool(r, stop->now);
 }
 
+
 /* ---- tasks ---- */
 
 static struct task *
@@ -211,35 +206,7 @@ retry_push(struct run *r, struct task *t)
 
 /* ---- checkpoints ---- */
 
-/* Rows a second over the last minute, from the samples of each commit. */
-static double
-rows_per_s(struct run *r, int64_t now)
-{
-	unsigned i, n = r->nrate < 64 ? r->nrate : 64, oldest = 0;
-	bool found = false;
 
-	for (i = 0; i < n; i++)
-		if (now - r->rate[i].ms <= 60000 && (!found ||
-		    r->rate[i].ms < r->rate[oldest].ms)) {
-			oldest = i;
-			found = true;
-		}
-	r->rate[r->nrate % 64].ms = now;
-	r->rate[r->nrate++ % 64].done = r->st.ndone;
-	if (!found || now <= r->rate[oldest].ms)
-		return 0;
-	return (double)(r->st.ndone - r->rate[oldest].done) * 1000.0 /
-	    (double)(now - r->rate[oldest].ms);
-}
-
-static void
-iso_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /*
  * What rowpool status shows: the manifest's "run" object, brought up to
@@ -250,7 +217,7 @@ run_info(struct run *r, int64_t now, const char *state, int exit_status)
 {
 	struct timespec ts;
 	char when[32];
-	double rate = r->rate_now = rows_per_s(r, now);
+	double rate = report_rate(&r->rep, now, r->st.ndone);
 	uint64_t left = r->rows_total - (r->rows_total > r->st.ndone ?
 	    r->st.ndone : r->rows_total);
 	json_t *o = r->st.run;
@@ -258,9 +225,9 @@ run_info(struct run *r, int64_t now, const char *state, int exit_status)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_set_new(o, "state", json_string(state));
 	json_object_set_new(o, "pid", json_integer(getpid()));
-	iso_time(r->started, when, sizeof(when));
+	report_iso(r->rep.started, when, sizeof(when));
 	json_object_set_new(o, "started", json_string(when));
-	iso_time(ts.tv_sec, when, sizeof(when));
+	report_iso(ts.tv_sec, when, sizeof(when));
 	json_object_set_new(o, "updated", json_string(when));
 	json_object_set_new(o, "updated_epoch", json_real((double)ts.tv_sec +
 	    (double)ts.tv_nsec / 1e9));
@@ -344,6 +311,9 @@ record_ok(struct run *r, struct task *t, const struct proc_result *res,
 	streak_success(&r->streak);
 	flush_held(r, now);
 	state_add_usage(&r->st, json_object_get(res->extra, "usage"));
+	if (r->price != NULL)
+		r->st.cost_usd += price_cost(r->price, json_object_get(res->extra,
+		    "usage"));
 	gate_success(&r->gate, t->est_tokens, proto_usage(res,
 	    "total_tokens"), proto_usage(res, "output_tokens"));
 	pool_set_limit(r->pool, gate_limit(&r->gate));
@@ -360,8 +330,8 @@ record_failed(struct run *r, uint64_t row, unsigned attempts,
 	rec = json_pack("{s:I, s:s, s:i, s:{s:s, s:s}}", "row",
 	    (json_int_t)row, "status", "failed", "attempts", (int)attempts,
 	    "error", "kind", kind_name(kind), "message", message);
-	r->kinds[kind]++;
-	r->stats.failed++;
+	r->rep.kinds[kind]++;
+	r->rep.stats.failed++;
 	log_info("row %llu failed after %u attempts: %s: %s",
 	    (unsigned long long)row, attempts, kind_name(kind), message);
 	record(r, row, rec, false, now);
@@ -439,7 +409,7 @@ log_gate_events(struct run *r, int64_t now)
 	const struct breaker *b = &r->gate.breaker;
 
 	if (ev & GATE_EV_BREAKER_OPENED)
-		log_warnx("the API is failing (%u %s errors in a row): pausing "
+		report_say(&r->rep, "the API is failing (%u %s errors in a row): pausing "
 		    "dispatch, probing with one row", b->failures,
 		    kind_name(b->kind));
 	if (ev & GATE_EV_LIMIT_CUT) {
@@ -463,7 +433,7 @@ attempt_failed(struct run *r, struct task *t, const struct failure *f,
 	struct verdict v;
 	bool in_streak;
 
-	r->stats.throttled += f->kind == KIND_RATE_LIMITED;
+	r->rep.stats.throttled += f->kind == KIND_RATE_LIMITED;
 	in_streak = streak_says(r, f, now);
 	retry_decide(&r->gate, &t->a, f, &r->ro, now, &v);
 	log_gate_events(r, now);
@@ -511,8 +481,8 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 	if (!res->unreachable)
 		gate_answered(&r->gate);
 	if (res->ok) {
-		stats_latency(&r->stats, o->latency_ms);
-		r->stats.ok++;
+		stats_latency(&r->rep.stats, o->latency_ms);
+		r->rep.stats.ok++;
 		record_ok(r, t, res, o->latency_ms, now);
 		task_free(t);
 		return;
@@ -534,6 +504,7 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 
 	r->inflight--;
 	r->inflight_est -= t->est_tokens;
+	r->inflight_cost -= t->est_cost;
 	switch (o->event) {
 	case POOL_RESULT:
 		on_result(r, t, o, now);
@@ -566,8 +537,9 @@ dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 	t->a.attempts++;
 	t->a.probe = gate_is_probing(&r->gate);
 	r->inflight_est += t->est_tokens;
-	r->stats.requests++;
-	r->stats.retries += t->a.failures > 0;
+	r->inflight_cost += t->est_cost;
+	r->rep.stats.requests++;
+	r->rep.stats.retries += t->a.failures > 0;
 	r->inflight++;
 	pt->row = t->row;
 	pt->payload = t->payload;
@@ -715,17 +687,41 @@ tokens_spent(const struct run *r)
 static bool
 over_budget(const struct run *r, const struct task *t)
 {
-	return r->o->max_tokens > 0 && tokens_spent(r) + r->inflight_est +
-	    t->est_tokens > r->o->max_tokens;
+	if (r->o->max_tokens > 0 && tokens_spent(r) + r->inflight_est +
+	    t->est_tokens > r->o->max_tokens)
+		return true;
+	return r->o->max_cost > 0 && r->st.cost_usd + r->inflight_cost +
+	    t->est_cost > r->o->max_cost;
 }
 
 static void
 budget_stop(struct run *r)
 {
-	run_fail(r, EX_TEMPFAIL, "--max-tokens %.0f: %.0f tokens spent, and "
-	    "the next request would pass the cap; rerun with a higher "
-	    "--max-tokens to go on", r->o->max_tokens, tokens_spent(r));
+	if (r->o->max_cost > 0 && r->st.cost_usd + r->inflight_cost +
+	    (r->next ? r->next->est_cost : 0) > r->o->max_cost)
+		run_fail(r, EX_TEMPFAIL, "--max-cost %.2f: $%.4f spent "
+		    "(estimated), and the next request would pass the cap; "
+		    "rerun with a higher --max-cost to go on", r->o->max_cost,
+		    r->st.cost_usd);
+	else
+		run_fail(r, EX_TEMPFAIL, "--max-tokens %.0f: %.0f tokens "
+		    "spent, and the next request would pass the cap; rerun "
+		    "with a higher --max-tokens to go on", r->o->max_tokens,
+		    tokens_spent(r));
 	stop_pool(r, false);
+}
+
+/* A request's estimated cost: its input, and the usual answer. */
+static double
+estimate_cost(const struct run *r, const struct task *t)
+{
+	double in = gate_estimate(&r->gate, (double)t->len) -
+	    r->gate.avg_output;
+
+	if (r->price == NULL)
+		return 0;
+	return price_estimate(r->price, (long long)in,
+	    (long long)r->gate.avg_output);
 }
 
 static enum pool_next
@@ -742,6 +738,7 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 		return no_task(r, now, wake_at);
 	}
 	t->est_tokens = gate_estimate(&r->gate, (double)t->len);
+	t->est_cost = estimate_cost(r, t);
 	if (over_budget(r, t)) {
 		r->next = t;
 		gate_probe_done(&r->gate);
@@ -794,7 +791,7 @@ show_progress(struct run *r, int64_t now)
 		.failed = r->st.nfailed,
 		.retrying = r->nretry,
 		.in_flight = r->inflight,
-		.rate = r->rate_now,
+		.rate = r->rep.rate,
 		.tokens = json_object_size(r->st.tokens) > 0 ?
 		    (long long)json_integer_value(json_object_get(r->st.tokens,
 		    "total_tokens")) : -1,
@@ -803,7 +800,7 @@ show_progress(struct run *r, int64_t now)
 	char line[512];
 
 	progress_format(&v, line, sizeof(line));
-	progress_draw(&r->progress, line, now);
+	progress_draw(&r->rep.progress, line, now);
 }
 
 static int64_t
@@ -829,12 +826,12 @@ cb_tick(void *arg, int64_t now)
 		commit_or_stop(r, now);
 	if (now - r->last_title >= TITLE_EVERY_MS)
 		set_title(r, now);
-	if (progress_due(&r->progress, now))
+	if (progress_due(&r->rep.progress, now))
 		show_progress(r, now);
 	wake = earliest(wake, r->last_title + TITLE_EVERY_MS);
-	if (r->progress.mode != PROGRESS_OFF && r->progress.last != -1)
-		wake = earliest(wake, r->progress.last +
-		    r->progress.every_ms);
+	if (r->rep.progress.mode != PROGRESS_OFF && r->rep.progress.last != -1)
+		wake = earliest(wake, r->rep.progress.last +
+		    r->rep.progress.every_ms);
 	if (r->pending > 0)
 		wake = earliest(wake, r->last_commit + r->o->commit_ms);
 	return wake;
@@ -1008,6 +1005,10 @@ limits_init(struct run *r, int64_t now)
 static int
 open_log(struct run *r)
 {
+	if (r->o->syslog)
+		log_syslog(1);
+	if (r->st.log[0] == '\0')	/* --log none */
+		return 0;
 	if (log_open(r->st.log) == -1)
 		return run_fail(r, EX_CANTCREAT, "log '%s': %s", r->st.log,
 		    strerror(errno)), -1;
@@ -1050,7 +1051,7 @@ say_start(struct run *r)
 		log_info("--retry-failed: %s failed rows to do again",
 		    progress_num(r->st.nredo, a, sizeof(a)));
 	if (r->st.ndone > 0)
-		log_info("resuming: %s of %s rows done, %s to do",
+		report_say(&r->rep, "resuming: %s of %s rows done, %s to do",
 		    progress_num(r->st.ndone - r->st.nredo, a, sizeof(a)),
 		    progress_num(r->rows_total, b, sizeof(b)),
 		    progress_num(r->rows_total - r->st.ndone + r->st.nredo, c,
@@ -1079,6 +1080,7 @@ start(struct run *r)
 	char fp[64];
 
 	state_init(&r->st, &so);
+	r->st.cost_usd = r->price != NULL ? 0 : -1;
 	if (state_open(&r->st) == -1)
 		return state_failed(r);
 	if (open_log(r) == -1 || signals_handle(r))
@@ -1107,120 +1109,14 @@ start(struct run *r)
 
 /* ---- the end ---- */
 
-static double
-tv_sec(struct timeval tv)
-{
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
-/* What the run cost: for the log, and for scripts/bench. */
-static void
-log_resources(void)
-{
-	struct rusage self, kids;
 
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_CHILDREN, &kids);
-	log_info("resources: supervisor cpu %.3f s (user %.3f, sys %.3f), "
-	    "peak rss %ld KiB; workers cpu %.3f s",
-	    tv_sec(self.ru_utime) + tv_sec(self.ru_stime),
-	    tv_sec(self.ru_utime), tv_sec(self.ru_stime), self.ru_maxrss,
-	    tv_sec(kids.ru_utime) + tv_sec(kids.ru_stime));
-}
 
-static long long
-tokens(struct run *r, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(r->st.tokens,
-	    k));
-}
 
-/* " (this run: crash 2, http 1)", or "" */
-static void
-kinds_text(const struct run *r, char *buf, size_t len)
-{
-	size_t n = 0;
-	int k;
 
-	buf[0] = '\0';
-	for (k = 0; k < KIND_COUNT; k++)
-		if (r->kinds[k] > 0 && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s %llu",
-			    n == 0 ? " (this run: " : ", ",
-			    kind_name((enum kind)k),
-			    (unsigned long long)r->kinds[k]);
-	if (n > 0 && n < len)
-		snprintf(buf + n, len - n, ")");
-}
 
-/* A line of the summary: always in the log, on stderr unless -q. */
-static void __attribute__((format(printf, 2, 3)))
-say(struct run *r, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	log_info("%s", line);
-	if (!r->o->quiet && r->o->verbose == 0)
-		fprintf(stderr, "rowpool: %s\n", line);
-}
 
-/* "412 ms", "1.20 s" */
-static const char *
-duration(int64_t ms, char *buf, size_t len)
-{
-	if (ms < 0)
-		snprintf(buf, len, "-");
-	else if (ms < 1000)
-		snprintf(buf, len, "%lld ms", (long long)ms);
-	else
-		snprintf(buf, len, "%.2f s", (double)ms / 1000.0);
-	return buf;
-}
-
-static void
-summary_latency(struct run *r)
-{
-	char a[32], b[32], c[32];
-
-	say(r, "latency p50 %s, p90 %s, p99 %s; %llu requests, %llu "
-	    "answered 429, %llu retries",
-	    duration(stats_percentile(&r->stats, 50), a, sizeof(a)),
-	    duration(stats_percentile(&r->stats, 90), b, sizeof(b)),
-	    duration(stats_percentile(&r->stats, 99), c, sizeof(c)),
-	    (unsigned long long)r->stats.requests,
-	    (unsigned long long)r->stats.throttled,
-	    (unsigned long long)r->stats.retries);
-}
-
-static void
-summary(struct run *r)
-{
-	int64_t ms = pool_now() - r->t0;
-	char kinds[512], a[32], b[32];
-
-	kinds_text(r, kinds, sizeof(kinds));
-	progress_clear(&r->progress);
-	say(r, "%s rows in %.1f s (%.1f rows/s this run): %s ok, %llu failed",
-	    progress_num(r->nrows, a, sizeof(a)), (double)ms / 1000.0,
-	    ms > 0 ? (double)(r->stats.ok + r->stats.failed) * 1000.0 /
-	    (double)ms : 0.0, progress_num(r->st.nok, b, sizeof(b)),
-	    (unsigned long long)r->st.nfailed);
-	if (r->stats.requests > 0)
-		summary_latency(r);
-	if (json_object_size(r->st.tokens) > 0)
-		say(r, "tokens: prompt %lld, output %lld, thinking %lld, "
-		    "cached %lld, total %lld", tokens(r, "prompt_tokens"),
-		    tokens(r, "output_tokens"), tokens(r, "thoughts_tokens"),
-		    tokens(r, "cached_tokens"), tokens(r, "total_tokens"));
-	if (r->st.nfailed > 0)	/* a problem: said even with -q */
-		log_warnx("%llu of %llu rows failed%s; see '%s'",
-		    (unsigned long long)r->st.nfailed,
-		    (unsigned long long)r->nrows, kinds, r->o->output);
-}
 
 static void
 finish(struct run *r)
@@ -1246,8 +1142,9 @@ finish(struct run *r)
 	if (r->nrows == 0)	/* even with -q: an empty output is news */
 		log_warnx("input '%s' has 0 rows: the output is empty",
 		    r->st.in_name);
-	summary(r);
-	log_resources();
+	report_summary(&r->rep, &(struct report_totals){ .rows = r->nrows,
+	    .ok = r->st.nok, .failed = r->st.nfailed, .tokens = r->st.tokens,
+	    .cost_usd = r->st.cost_usd, .price = r->price }, pool_now());
 	r->status = r->st.nfailed > 0 ? 1 : 0;
 	commit_as(r, pool_now(), "finished", r->status);
 }
@@ -1301,6 +1198,32 @@ run_release(struct run *r)
 	log_close();
 }
 
+/* The price of the run's model: --price-file's, else the built-in. */
+static const struct price *
+find_price(const struct run_opts *o)
+{
+	static struct price_table builtin;
+	const char *model = json_string_value(json_object_get(o->settings,
+	    "model"));
+
+	if (model == NULL)
+		return NULL;
+	if (o->prices == NULL) {
+		price_table_init(&builtin);
+		return price_find(&builtin, model);
+	}
+	return price_find(o->prices, model);
+}
+
+static struct progress	*progress_now;	/* erased before stderr lines */
+
+static void
+clear_progress(void)
+{
+	if (progress_now != NULL)
+		progress_clear(progress_now);
+}
+
 int
 run_main(const struct run_opts *o)
 {
@@ -1308,13 +1231,12 @@ run_main(const struct run_opts *o)
 	struct sigaction sa;
 	struct run r;
 
+	if (o->dry_run)
+		return dryrun_main(o, stdout);
 	sigcatch_install(&old);
 	memset(&r, 0, sizeof(r));
 	r.o = o;
-	r.started = time(NULL);
-	r.t0 = pool_now();
-	progress_init(&r.progress, STDERR_FILENO, o->quiet || o->verbose > 0,
-	    o->progress_ms);
+	report_init(&r.rep, o, pool_now());
 	TAILQ_INIT(&r.retryq);
 	streak_init(&r.streak);
 	memset(&sa, 0, sizeof(sa));
@@ -1323,16 +1245,21 @@ run_main(const struct run_opts *o)
 	r.proc = processor_find(o->processor);
 	r.pcfg.settings = o->pconf != NULL ? o->pconf : o->settings;
 	r.pcfg.api_key = o->api_key;
+	r.price = find_price(o);
+	progress_now = &r.rep.progress;
+	log_before_stderr(clear_progress);
 	if (r.proc == NULL && o->worker_main == NULL)
 		run_fail(&r, EX_CONFIG, "unknown processor '%s' (have: %s)",
 		    o->processor, processor_names());
 	else if (start(&r) == 0)
 		run_pool(&r);
 	signals_after(&r);
-	progress_clear(&r.progress);
+	progress_clear(&r.rep.progress);
 	if (r.status != 0 && r.status != 1)
 		log_warnx("%s", r.why);
 	run_release(&r);
 	sigcatch_restore(&old);
+	log_before_stderr(NULL);
+	progress_now = NULL;
 	return r.status;
 }

@@ -11,11 +11,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -26,6 +29,7 @@
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
 #include "rowpool/manifest.h"
+#include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 
 #define MANIFEST_VERSION	1
@@ -70,6 +74,22 @@ state_names(struct state *s)
 }
 
 /*
+ * pidfile_open, once more after 10 ms when the lock is held: rowpool
+ * status tests the lock by taking it shared for a moment.
+ */
+static struct pidfh *
+lock_open(const char *path, pid_t *other)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct pidfh *pfh;
+
+	if ((pfh = pidfile_open(path, 0600, other)) != NULL || errno != EEXIST)
+		return pfh;
+	nanosleep(&ts, NULL);
+	return pidfile_open(path, 0600, other);
+}
+
+/*
  * The output is locked too (OUTPUT.lock, an flock like the state's), so
  * that two runs with different --state never write one output.
  */
@@ -84,7 +104,7 @@ lock_output(struct state *s)
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return state_fail(s, EX_CANTCREAT, "output '%s': %s",
 		    s->o.output, strerror(ENAMETOOLONG)), -1;
-	if ((s->out_pfh = pidfile_open(path, 0600, &other)) == NULL) {
+	if ((s->out_pfh = lock_open(path, &other)) == NULL) {
 		if (errno == EEXIST)
 			return state_fail(s, EX_TEMPFAIL, "output '%s' is being "
 			    "written by pid %ld (a run with another --state)",
@@ -113,7 +133,7 @@ make_and_lock(struct state *s)
 		return state_fail(s, EX_CANTCREAT, "state '%s': mkdir: %s",
 		    s->dir, strerror(errno)), -1;
 	path_join(path, sizeof(path), s->dir, "lock");
-	if ((s->pfh = pidfile_open(path, 0600, &other)) == NULL) {
+	if ((s->pfh = lock_open(path, &other)) == NULL) {
 		if (errno == EEXIST)
 			return state_fail(s, EX_TEMPFAIL, "state '%s' is in use "
 			    "by pid %ld", s->dir, (long)other), -1;
@@ -451,6 +471,8 @@ manifest_check(struct state *s, json_t *m, const char *fingerprint,
 	if (settings_check(s, json_object_get(m, "settings")) == -1)
 		return -1;
 	json_object_update(s->tokens, json_object_get(m, "tokens"));
+	if (json_is_number(json_object_get(m, "cost_usd")) && s->cost_usd >= 0)
+		s->cost_usd = json_number_value(json_object_get(m, "cost_usd"));
 	return 0;
 }
 
@@ -669,7 +691,36 @@ stat_input(struct state *s, struct stat *st)
 	return 0;
 }
 
-/* A pipe may never end: a signal stops the copy (read gets EINTR). */
+/*
+ * Waits until fd can be read, or a signal came (true: stop).  The
+ * signals are blocked while the handler's notes are looked at, and let
+ * in only inside ppoll(2): one that comes just before the wait still
+ * ends it (a pipe may never end, a FIFO may never get a writer).
+ */
+static bool
+wait_readable(struct state *s, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	sigset_t block, old;
+	bool stop;
+	int n;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigcatch_test_raise("spool");	/* the race: a signal just before */
+	while (!(stop = interrupted(s))) {
+		n = ppoll(&pfd, 1, NULL, &old);
+		if (n > 0 || (n == -1 && errno != EINTR))
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return stop;
+}
+
+/* A pipe may never end: a signal stops the copy. */
 static int
 spool_copy(struct state *s, int fd, struct durable *d, const char **step)
 {
@@ -677,8 +728,10 @@ spool_copy(struct state *s, int fd, struct durable *d, const char **step)
 	ssize_t n;
 
 	for (;;) {
+		if (wait_readable(s, fd))
+			return 0;	/* s->status says why */
 		n = read(fd, buf, sizeof(buf));
-		if (n == -1 && errno == EINTR && !interrupted(s))
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -696,8 +749,9 @@ spool_open(struct state *s)
 {
 	int fd;
 
-	while ((fd = open(s->o.input, O_RDONLY | O_CLOEXEC)) == -1 &&
-	    errno == EINTR && !interrupted(s))
+	/* Not blocking: a FIFO's open would wait for a writer. */
+	while ((fd = open(s->o.input, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) ==
+	    -1 && errno == EINTR && !interrupted(s))
 		;
 	return fd;
 }
@@ -793,9 +847,10 @@ state_open(struct state *s)
 
 	if (state_names(s) == -1)
 		return -1;
-	n = s->o.log_path != NULL ?
-	    snprintf(s->log, sizeof(s->log), "%s", s->o.log_path) :
-	    snprintf(s->log, sizeof(s->log), "%s/log", s->dir);
+	n = s->o.log_path == NULL ?
+	    snprintf(s->log, sizeof(s->log), "%s/log", s->dir) :
+	    strcmp(s->o.log_path, "none") == 0 ? 0 :	/* --log none */
+	    snprintf(s->log, sizeof(s->log), "%s", s->o.log_path);
 	if (n < 0 || (size_t)n >= sizeof(s->log))
 		return state_fail(s, EX_CANTCREAT, "log '%s': %s", s->log,
 		    strerror(ENAMETOOLONG)), -1;
@@ -908,6 +963,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	    json_integer((json_int_t)s->nfailed));
 	json_object_set(s->manifest, "tokens", s->tokens);
 	json_object_set_new(s->manifest, "failed_by_kind", by_kind(s));
+	json_object_set_new(s->manifest, "cost_usd", s->cost_usd >= 0 ?
+	    json_real(s->cost_usd) : json_null());
 	json_object_set(s->manifest, "run", s->run);
 	json_object_set_new(s->manifest, "rows_total", rows_total >= 0 ?
 	    json_integer((json_int_t)rows_total) : json_null());

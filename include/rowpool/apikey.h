@@ -34,6 +34,21 @@ int	apikey_load(const struct processor *p, const char *file, char **key,
 	    char *err, size_t errlen);
 
 /*
+ * The argument of p's --api-key-file among args (one per option of p, in
+ * processor_option() order), or NULL when p has no such option or it
+ * was not given.
+ */
+const char	*apikey_file(const struct processor *p,
+		    const char *const *args);
+
+/*
+ * The name of the first of p's key_env variables that is set and not
+ * empty ("GEMINI_API_KEY"): where apikey_load takes the key from when no
+ * file is given; NULL when none is (or p takes no key).
+ */
+const char	*apikey_env(const struct processor *p);
+
+/*
  * Describes where p's key may come from, after the file, for --help:
  * "GEMINI_API_KEY or GOOGLE_API_KEY", "OPENAI_API_KEY, or none".
  */

@@ -1,12 +1,23 @@
 /*
  * cmd: the subcommands besides run.  Each is a policy entry point that
- * main calls with argv[0] the subcommand's name ("export"); it parses its
+ * main calls with argv[0] the subcommand's name ("status"); it parses its
  * own options with getopt_long (main has not called getopt), prints, and
  * returns the process's exit status (sysexits.h).  None calls exit, so a
  * test may call one in its own process.
  */
 #ifndef ROWPOOL_CMD_H
 #define ROWPOOL_CMD_H
+
+/*
+ * rowpool status [--json] STATE_DIR|OUTPUT: how a run is going or how
+ * it ended (status.h), as text or one JSON object on standard output.
+ * Returns 0; 64 (EX_USAGE) for a usage error; 65 (EX_DATAERR) for a
+ * manifest that is not JSON or of an unknown version; 66 (EX_NOINPUT)
+ * when there is no such state directory or no run has committed there
+ * yet; 74 (EX_IOERR) when a read or the output failed; 77 (EX_NOPERM)
+ * for a state directory it may not read; 71 (EX_OSERR) out of memory.
+ */
+int	cmd_status(int argc, char *argv[]);
 
 /*
  * rowpool export [--format jsonl|csv] [--with-input] [--failed-only]

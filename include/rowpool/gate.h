@@ -84,6 +84,7 @@ struct gate {
 	const char		*endpoint;	/* for the 69 message */
 	unsigned		 internal;	/* internal failures in a row */
 	double			 avg_output;	/* output tokens per row */
+	double			 avg_total;	/* total tokens per row, or 0 */
 	unsigned		 events;
 };
 

@@ -57,8 +57,9 @@ struct llm_outcome {
 	char			 model_version[128];	/* "" when absent */
 	/*
 	 * {"prompt_tokens":N,"output_tokens":N,"thoughts_tokens":N,
-	 *  "total_tokens":N}; missing counts are 0; NULL when the body had
-	 * no usage at all.  Owned.
+	 *  "total_tokens":N} and, on a cache hit, "cached_tokens":N (Gemini's
+	 * cachedContentTokenCount, part of prompt_tokens); missing counts
+	 * are 0; NULL when the body had no usage at all.  Owned.
 	 */
 	json_t			*usage;
 };
@@ -115,7 +116,8 @@ int	gemini_parse(long http_status, const char *body, size_t len,
  * prompt_tokens; completion_tokens as output_tokens (OpenAI's include the
  * reasoning tokens, Gemini's candidatesTokenCount does not);
  * completion_tokens_details.reasoning_tokens as thoughts_tokens;
- * total_tokens.  model_version is "model".
+ * total_tokens; prompt_tokens_details.cached_tokens, when > 0, as
+ * cached_tokens.  model_version is "model".
  */
 int	openai_parse(long http_status, const char *body, size_t len,
 	    struct llm_outcome *o);

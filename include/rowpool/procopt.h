@@ -15,12 +15,18 @@
  *     processor p (processor_option_find); one p does not have is a usage
  *     error, whoever has it;
  *  2. procopt_build(p, args, settings, conf, ...) with args[i] the
- *     argument of processor_option(p, i), or NULL.
+ *     argument of processor_option(p, i), or NULL; or procopt_config,
+ *     which also makes what the processor reads (run and check).
+ *
+ * rowpool check reports each file on a line of its own: procopt_check
+ * (no file read), procopt_value for each file option, then
+ * procopt_config.
  */
 #ifndef ROWPOOL_PROCOPT_H
 #define ROWPOOL_PROCOPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "rowpool/processor.h"
@@ -55,6 +61,38 @@ enum procopt_status procopt_parse(const struct proc_option *opt,
 enum procopt_status procopt_build(const struct processor *p,
 		    const char *const *args, json_t *settings, json_t *conf,
 		    char *err, size_t errlen);
+
+/*
+ * What a run hands the processor (struct proc_config's settings): p's
+ * values added to settings as procopt_build does, and *pconf, a new
+ * object (the caller decrefs it) holding a copy of settings, the other
+ * options' values, the files' names and "timeout_ms".  Returns
+ * PROCOPT_OK, or another status with err as procopt_build (then *pconf
+ * is NULL).  Reads files (blocks).
+ */
+enum procopt_status procopt_config(const struct processor *p,
+		    const char *const *args, json_t *settings,
+		    int64_t timeout_ms, json_t **pconf, char *err,
+		    size_t errlen);
+
+/*
+ * The first checks of procopt_build, which read no file: every
+ * argument's syntax (PROCOPT_USAGE), then the required options
+ * (PROCOPT_CONFIG: "--prompt FILE is required by the gemini processor").
+ */
+enum procopt_status procopt_check(const struct processor *p,
+		    const char *const *args, char *err, size_t errlen);
+
+/*
+ * The value arg, or opt's default when arg is NULL, gives opt, as
+ * procopt_build would store it: a file option's file read (a schema
+ * checked too).  Returns PROCOPT_OK with *v (owned by the caller; NULL
+ * when there is neither, for "none", and for the key file, which
+ * apikey.h reads), or PROCOPT_USAGE or PROCOPT_CONFIG with err
+ * ("--schema 's.json': line 1, column 2: ...").  Reads files (blocks).
+ */
+enum procopt_status procopt_value(const struct proc_option *opt,
+		    const char *arg, json_t **v, char *err, size_t errlen);
 
 /*
  * The argument's name in messages and --help: opt->arg, or for an enum

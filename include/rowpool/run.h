@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "rowpool/input.h"
+#include "rowpool/price.h"
 
 struct run_opts {
 	const char		*input;
@@ -38,10 +39,14 @@ struct run_opts {
 	double			 rpm;		/* requests per minute; 0: no limit */
 	double			 tpm;		/* tokens per minute; 0: no limit */
 	double			 max_tokens;	/* spend guard; 0: none */
+	double			 max_cost;	/* USD; 0: none */
+	const struct price_table *prices;	/* NULL: the built-in ones */
+	bool			 syslog;	/* --syslog */
 	int64_t			 max_outage_ms;	/* breaker open this long: stop */
 	int64_t			 unreachable_ms;	/* API never reached this
 						   long: stop (exit 69) */
 	bool			 restart;
+	bool			 dry_run;	/* see dryrun.h */
 	unsigned		 retry_kinds;	/* --retry-failed: bits 1 << kind */
 	bool			 strict;
 	int			 verbose;	/* 0, 1, 2 */

@@ -77,6 +77,8 @@ struct state {
 	json_t			*run;		/* the live "run" object the
 						   caller keeps up to date */
 	json_t			*tokens;	/* usage totals of ok rows */
+	double			 cost_usd;	/* estimated, ok rows; -1: no
+						   price known */
 	bool			 commit_failed;	/* never commit again */
 	int			 status;	/* 0, or why it failed */
 	char			 why[1024];

@@ -3,7 +3,7 @@
 and processors `rowpool --help` lists (--help is made from the option
 tables in the code, so it is the reference).
 
-usage: docs_options.py HELP_FILE README MANPAGE [--sub NAME SUB_HELP_FILE]
+usage: docs_options.py HELP_FILE README MANPAGE [SUBCOMMAND_HELP...]
 
 For each option --help lists (with its short form, if any):
   - README.md has a table row whose first cell names it ("`-j, --workers N`");
@@ -15,11 +15,8 @@ The other way round:
     but for the few options of other programs the README quotes
     (OTHER_PROGRAMS below).
 Each processor --help lists is named in both (`gemini`, .Cm gemini).
-A subcommand with options of its own (SUBCOMMANDS below) is documented
-in a README section and a man page section of its own: those are left
-out of the above, and with --sub checked the same way against the
-subcommand's --help (`rowpool export --help`); they may also mention
-rowpool's own options.
+The options of the subcommands (`rowpool status --help`, ...) must be
+mentioned in both files; they are left out of the run options' tables.
 Prints every disagreement; exits 1 if there is one.
 """
 import re
@@ -28,11 +25,6 @@ import sys
 # Options of other programs that the README mentions: scripts/bench/*
 # (--rows, --window-s) and the emulator, scripts/fakegemini (--rpd).
 OTHER_PROGRAMS = {"rows", "window-s", "rpd"}
-
-# Subcommand: (its README heading, its man page section).
-SUBCOMMANDS = {
-    "export": ("## Getting results out: rowpool export", ".Sh EXPORT"),
-}
 
 OPT_LINE = re.compile(r"^  (?:-(\w), |    )--([a-z][a-z0-9-]*)")
 LONG = re.compile(r"--([a-z][a-z0-9-]*)")
@@ -77,17 +69,17 @@ def man_items(text):
     return items
 
 
-def compare(where, listed, documented, problems, helpname="rowpool --help"):
+def compare(where, listed, documented, problems):
     for name, short in sorted(listed.items()):
         if name not in documented:
-            problems.append("%s: --%s is not documented (%s lists it)" % (
-                where, name, helpname))
+            problems.append("%s: --%s is not documented (rowpool --help "
+                            "lists it)" % (where, name))
         elif documented[name] != short:
             problems.append("%s: --%s: short option %s, --help says %s" % (
                 where, name, documented[name] or "none", short or "none"))
     for name in sorted(set(documented) - set(listed)):
-        problems.append("%s: documents --%s, which %s does not list" % (
-            where, name, helpname))
+        problems.append("%s: documents --%s, which rowpool --help does not "
+                        "list" % (where, name))
 
 
 def mentions(where, text, pattern, listed, allowed, problems):
@@ -99,53 +91,39 @@ def mentions(where, text, pattern, listed, allowed, problems):
                                                       sys.argv[0]))
 
 
-def cut_section(text, heading):
-    """(the section that starts at the line heading, the text without it);
-    the section ends at the next heading of its level ("## ", ".Sh ")."""
-    level, inside, rest, on = heading.split()[0], [], [], False
-    for line in text.splitlines(keepends=True):
-        if line.rstrip("\n") == heading:
-            on = True
-        elif on and line.split(" ", 1)[0] == level:
-            on = False
-        (inside if on else rest).append(line)
-    return "".join(inside), "".join(rest)
+def subcommand_options(paths):
+    """The options the subcommands' --help list (not in run's tables)."""
+    opts = set()
+    for p in paths:
+        opts |= set(parse_help(open(p, encoding="utf-8").read())[0])
+    return opts - {"help"}
 
 
-def check_sub(name, help_path, readme, man, listed, problems):
-    sub, _ = parse_help(open(help_path, encoding="utf-8").read())
-    where = ("README.md (%s)" % name, "man/rowpool.1 (%s)" % name)
-    if not sub or not readme or not man:
-        problems.append("cannot read %s --help, or its sections" % name)
-    helpname = "rowpool %s --help" % name
-    compare(where[0], sub, readme_rows(readme), problems, helpname)
-    compare(where[1], sub, man_items(man), problems, helpname)
-    mentions(where[0], readme, LONG, {**listed, **sub}, OTHER_PROGRAMS,
-             problems)
-    mentions(where[1], man, r"Fl -([a-z][a-z0-9-]*)", {**listed, **sub},
-             set(), problems)
+def drop(documented, names):
+    return {k: v for k, v in documented.items() if k not in names}
 
 
 def main():
     help_text, readme, man = (open(p, encoding="utf-8").read()
                               for p in sys.argv[1:4])
     listed, procs = parse_help(help_text)
+    subs = subcommand_options(sys.argv[4:]) - set(listed)
     problems = []
-    subs = {}
-    for name, (rhead, mhead) in SUBCOMMANDS.items():
-        rsec, readme = cut_section(readme, rhead)
-        msec, man = cut_section(man, mhead)
-        subs[name] = (rsec, msec)
-    if len(sys.argv) == 7 and sys.argv[4] == "--sub":
-        check_sub(sys.argv[5], sys.argv[6], *subs[sys.argv[5]], listed,
-                  problems)
     if len(listed) < 10 or not procs:
         problems.append("cannot read the options or processors of --help")
-    compare("README.md", listed, readme_rows(readme), problems)
-    compare("man/rowpool.1", listed, man_items(man), problems)
-    mentions("README.md", readme, LONG, listed, OTHER_PROGRAMS, problems)
-    mentions("man/rowpool.1", man, r"Fl -([a-z][a-z0-9-]*)", listed, set(),
+    compare("README.md", listed, drop(readme_rows(readme), subs), problems)
+    compare("man/rowpool.1", listed, drop(man_items(man), subs), problems)
+    mentions("README.md", readme, LONG, listed, OTHER_PROGRAMS | subs,
              problems)
+    mentions("man/rowpool.1", man, r"Fl -([a-z][a-z0-9-]*)", listed, subs,
+             problems)
+    for name in sorted(subs):
+        if "--" + name not in readme:
+            problems.append("README.md does not mention --%s (a "
+                            "subcommand's option)" % name)
+        if "Fl -" + name not in man:
+            problems.append("man/rowpool.1 does not mention --%s (a "
+                            "subcommand's option)" % name)
     for name in OTHER_PROGRAMS & set(listed):
         problems.append("--%s is rowpool's now: drop it from OTHER_PROGRAMS"
                         % name)

@@ -15,6 +15,7 @@ grep -q "bad.csv:3: expected 2 fields, found 3" "$T/err" || fail "strict message
 printf '\377\376a\000,\000b\000\n\000' >"$T/u16.csv"
 expect_exit 65 "$ROWPOOL" run --processor echo -o "$T/u.jsonl" "$T/u16.csv" 2>"$T/err"
 grep -q "UTF-16" "$T/err" || fail "utf16 message: $(cat "$T/err")"
+[ ! -e "$T/u.jsonl" ] || fail "utf16: output written"
 # A JSONL file with a UTF-8 BOM reads like one without.
 printf '\357\273\277{"a":1}\n{"a":2}\n' >"$T/bom.jsonl"
 "$ROWPOOL" run --processor echo -o "$T/bom.out" "$T/bom.jsonl" || fail "BOM jsonl exit $?"

@@ -3,5 +3,10 @@
 # in the code (see docs_options.py for the rules).
 . "$(dirname "$0")/lib.sh"
 "$ROWPOOL" --help >"$T/help" || fail "--help exit $?"
+subs=
+for cmd in status export check; do
+	"$ROWPOOL" $cmd --help >"$T/help-$cmd" 2>/dev/null && subs="$subs $T/help-$cmd"
+done
+[ -n "$subs" ] || fail "no subcommand has a --help"
 python3 "$HERE/docs_options.py" "$T/help" "$HERE/../../README.md" \
-    "$HERE/../../man/rowpool.1" >&2 || fail "the docs disagree with --help"
+    "$HERE/../../man/rowpool.1" $subs >&2 || fail "the docs disagree with --help"

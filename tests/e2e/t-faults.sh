@@ -24,4 +24,11 @@ done
 rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
 ROWPOOL_TEST_FAULT=crash:3,crash:5 "$ROWPOOL" run --processor echo -j 2 --retries 0 \
     -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "crash:3,crash:5: exit $rc"
+verify "$T/in.csv" "$T/out.jsonl" 3 5
+for n in 4 6; do
+	sed -n "${n}p" "$T/out.jsonl" | grep -qF '"attempts":1,"error":{"kind":"crash"' ||
+	    fail "crash:3,crash:5: $(sed -n "${n}p" "$T/out.jsonl")"
+done
 grep -q "2 of 300 rows failed (this run: crash 2)" "$T/err" || fail "summary: $(cat "$T/err")"

@@ -14,6 +14,8 @@ rc=$?
 [ "$rc" -eq 77 ] || fail "bad key: exit $rc"
 grep -q "the API refused the key" "$T/err" || fail "bad key message: $(cat "$T/err")"
 grep -q "wrong-key" "$T/err" && fail "key in the message"
+[ ! -e "$T/a.jsonl" ] || fail "bad key: output written"
+[ "$(manifest_field "$T/a.jsonl.state" rows_done)" = 0 ] || fail "bad key: rows charged"
 
 export GEMINI_API_KEY=test-key
 run -o "$T/q.jsonl" "$T/in.csv" 2>"$T/err"
@@ -21,12 +23,14 @@ rc=$?
 [ "$rc" -eq 75 ] || fail "per-day quota: exit $rc"
 grep -q "daily quota exhausted" "$T/err" || fail "quota message: $(cat "$T/err")"
 [ -f "$T/q.jsonl" ] && fail "output written"
+[ "$(manifest_field "$T/q.jsonl.state" failed)" = 0 ] || fail "per-day quota: a row charged"
 # Tomorrow (here: the directive is gone) the same command resumes.
 sed -i 's/\[\[fake:429-day\]\]/x/' "$T/in.csv"
 run --restart -o "$T/q.jsonl" "$T/in.csv" || fail "rerun exit $?"
 [ "$(wc -l <"$T/q.jsonl")" -eq 30 ] || fail "rerun lines"
 
 # Configuration errors: exit 78 before any request.
+sent=$(emu_stat 's["requests_total"]')
 GEMINI_API_KEY="$(printf 'test-key\r\nX-Injected: 1')" run -o "$T/c.jsonl" "$T/in.csv" 2>"$T/err"
 [ $? -eq 78 ] || fail "a key with CR LF was accepted"
 grep -q "holds a control character" "$T/err" || fail "control key message: $(cat "$T/err")"
@@ -42,5 +46,7 @@ printf 'Hello {{nmae}}\n' >"$T/bad-prompt.txt"
 expect_exit 78 "$ROWPOOL" run --endpoint "$EMU" --api-key-file "$T/key" \
     --prompt "$T/bad-prompt.txt" -o "$T/c.jsonl" "$T/in.csv" 2>"$T/err"
 grep -q "nmae" "$T/err" || fail "placeholder message: $(cat "$T/err")"
-curl -s "$EMU/_fake/stats" | grep -q '"requests_total": *[1-9]' || true
+[ "$(emu_stat 's["requests_total"]')" -eq "$sent" ] ||
+    fail "requests sent by runs with configuration errors"
+[ ! -e "$T/c.jsonl" ] || fail "output written by a run with a configuration error"
 run --api-key-file "$T/key" -o "$T/k.jsonl" "$T/in.csv" || fail "key file run exit $?"

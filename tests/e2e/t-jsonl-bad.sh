@@ -55,3 +55,4 @@ PY
 # --strict stops at the first of them, with its file and line.
 expect_exit 65 "$ROWPOOL" run --processor echo -j 2 --strict -o "$T/s.jsonl" "$T/bad.jsonl" 2>"$T/err"
 grep -q "bad.jsonl:2: NUL byte at column 7" "$T/err" || fail "strict message: $(cat "$T/err")"
+[ ! -e "$T/s.jsonl" ] || fail "strict run wrote output"

@@ -95,19 +95,16 @@ grep -q "refused the key: .*x-goog-api-key: \[redacted\]" "$T/stderr" ||
     fail "auth: $(cat "$T/stderr")"
 no_leak "$T/auth.jsonl.state/log" "$T/stdout" "$T/stderr"
 
-# No core dumps: the supervisor and a worker, caught while a row waits.
-rows "$T/slow.csv" "[[fake:sleep=5000]]"
+# No core dumps: the supervisor and a worker, caught while a row waits
+# (30 s at the emulator; --grace 0 ends the run at once after).
+rows "$T/slow.csv" "[[fake:sleep=30000]]"
 GEMINI_API_KEY=$KEY "$ROWPOOL" run --endpoint "$EMU" --prompt "$T/prompt.txt" \
     -j 1 --grace 0 -q -o "$T/slow.jsonl" "$T/slow.csv" 2>/dev/null &
 pid=$!
-i=0
-worker=
-while [ -z "$worker" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	worker=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)
-	i=$((i + 1))
-done
-worker=${worker%% *}
+track "$pid"
+# A worker at its row has made itself undumpable and said READY.
+wait_for -p "$pid" "a worker of pid $pid at row 0" workers_at "$pid" 1 "worker: row 0"
+worker=$(ps -o pid= --ppid "$pid" | tr -d ' ')
 [ -n "$worker" ] || fail "no worker"
 for p in "$pid" "$worker"; do
 	grep -Eq '^Max core file size +0 +0 ' "/proc/$p/limits" ||
@@ -119,4 +116,5 @@ for p in "$pid" "$worker"; do
 done
 kill -TERM "$pid"
 wait "$pid"
-exit 0
+rc=$?
+[ "$rc" -eq 75 ] || fail "SIGTERM: exit $rc"

@@ -18,8 +18,7 @@ run -j 8 --tpm 60000 -o "$T/t.jsonl" "$T/in.csv" || fail "--tpm run exit $?"
 
 # A server limit of 10 per 3 s, no --rpm, 8 workers: 429s, then it adapts.
 emu_config '{"rpm": 10, "rpm_window_s": 3}'
-emu_stat 's' >/dev/null
-python3 -c 'import urllib.request, sys; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_fake/reset", data=b"", method="POST")).read()' "$EMU"
+emu_reset
 run -j 8 --log "$T/b.log" -o "$T/b.jsonl" "$T/in.csv" || fail "429 run exit $?"
 [ "$(emu_stat 's["status_429"] > 0')" = True ] || fail "no 429 seen"
 grep -q "rate limited: at most [0-9]* rows in flight" "$T/b.log" || fail "no AIMD cut: $(cat "$T/b.log")"
@@ -33,6 +32,8 @@ run -j 4 --max-outage 3 --log "$T/c.log" -o "$T/c.jsonl" "$T/in.csv" 2>"$T/err"
 rc=$?
 [ "$rc" -eq 75 ] || fail "outage exit $rc: $(cat "$T/err")"
 grep -q "the API has been failing" "$T/err" || fail "outage message: $(cat "$T/err")"
+[ ! -e "$T/c.jsonl" ] || fail "outage: output written"
+[ "$(manifest_field "$T/c.jsonl.state" failed)" = 0 ] || fail "outage: rows charged"
 emu_config '{"error_rate": 0}'
 run -j 4 -o "$T/c.jsonl" "$T/in.csv" || fail "resume after outage exit $?"
 [ "$(grep -c '"status":"ok"' "$T/c.jsonl")" -eq 30 ] || fail "rows not ok after outage"

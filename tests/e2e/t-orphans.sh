@@ -4,21 +4,27 @@
 gen_csv 2000 "$T/in.csv"
 ROWPOOL_TEST_DELAY_MS=50 "$ROWPOOL" run --processor echo -j 6 -o "$T/out.jsonl" "$T/in.csv" &
 pid=$!
-sleep 1
+track "$pid"
+# All six workers up, and one of them at a row (titled by setproctitle).
+wait_for -p "$pid" "6 workers of pid $pid" workers_at "$pid" 6
+wait_for -p "$pid" "a worker of pid $pid at a row" \
+    workers_at "$pid" 1 'worker: row [0-9]*'
 kids=$(ps -o pid= --ppid "$pid" | tr -d ' ')
-[ -n "$kids" ] || fail "no workers seen"
-ps -o args= --ppid "$pid" | grep -q "worker: row" || fail "no worker title"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
-i=0
-while [ $i -lt 50 ]; do
-	left=""
-	for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-	[ -z "$left" ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -z "$left" ] || fail "orphan workers:$left"
+rc=$?
+[ "$rc" -eq 137 ] || fail "killed supervisor: exit $rc"
+[ ! -e "$T/out.jsonl" ] || fail "the killed run finished"
+# orphans: the workers of the killed run that still run.
+orphans() {
+	left=
+	for k in $kids; do
+		ps -o args= -p "$k" 2>/dev/null | grep -q "^rowpool: worker" &&
+		    alive "$k" && left="$left $k"
+	done
+	[ -z "$left" ]
+}
+poll orphans || fail "orphan workers ($POLL_WHY):$left"
 # The lock of the killed run does not block the next one.
 "$ROWPOOL" run --processor echo -j 4 -o "$T/out.jsonl" "$T/in.csv" || fail "resume exit $?"
 verify "$T/in.csv" "$T/out.jsonl"

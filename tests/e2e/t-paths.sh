@@ -53,16 +53,23 @@ ls | grep -q 'out.jsonl.rowpool-' && fail "temp file left behind"
 [ ! -e out.jsonl.lock ] || fail "output lock left behind"
 
 # Two runs with different --state, one output: the second waits its turn.
+# The first is stopped while it holds the output lock, so it cannot end
+# before the second has tried.
 rm -f out.jsonl
 ROWPOOL_TEST_DELAY_MS=100 "$ROWPOOL" run --processor echo -q -j 1 --state s1 \
     -o out.jsonl in.csv &
 pid=$!
-i=0
-while [ ! -s out.jsonl.lock ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-"$ROWPOOL" run --processor echo -q --state s2 -o out.jsonl in.csv 2>err
+track "$pid"
+wait_for -p "$pid" "out.jsonl.lock to hold pid $pid" holds out.jsonl.lock "$pid"
+kill -STOP "$pid"
+# timeout(1): a second writer that waited for the lock would wait forever.
+timeout 60 "$ROWPOOL" run --processor echo -q --state s2 -o out.jsonl in.csv 2>err
 rc=$?
+kill -CONT "$pid"
 [ "$rc" -eq 75 ] || fail "second writer: exit $rc"
 grep -q "output 'out.jsonl' is being written by pid $pid" err || fail "lock: $(cat err)"
+[ ! -e out.jsonl ] || fail "the second writer wrote the output"
+[ ! -e s2/journal ] || fail "the second writer did rows"
 wait $pid || fail "first writer"
 verify in.csv out.jsonl
 
@@ -70,9 +77,11 @@ verify in.csv out.jsonl
 printf 'id,name\n' >header.csv
 "$ROWPOOL" run --processor echo -q -o h.jsonl header.csv 2>err || fail "header only"
 grep -q "input 'header.csv' has 0 rows" err || fail "0 rows: $(cat err)"
+[ -f h.jsonl ] && [ ! -s h.jsonl ] || fail "header only: the output is not empty"
 : >empty.jsonl
 "$ROWPOOL" run --processor echo -q -o e.jsonl empty.jsonl 2>err || fail "empty jsonl"
 grep -q "has 0 rows" err || fail "0 rows jsonl: $(cat err)"
+[ -f e.jsonl ] && [ ! -s e.jsonl ] || fail "empty jsonl: the output is not empty"
 
 # Bare rowpool: the usage, exit 64.
 "$ROWPOOL" >out 2>err

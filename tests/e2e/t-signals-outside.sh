@@ -12,6 +12,11 @@ no_leftovers() {
 	ls "$T" | grep -q 'out.jsonl.rowpool-' && fail "temp file left: $(ls "$T")"
 	[ ! -e "$T/out.jsonl.lock" ] || fail "output lock left"
 }
+no_spool() {	# WHAT: an interrupted spool left no input, whole or part
+	for f in "$T/out.jsonl.state"/input*; do
+		[ ! -e "$f" ] || fail "$1: $f left"
+	done
+}
 
 for sig in TERM INT; do
 	rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
@@ -50,27 +55,53 @@ rc=$?
 grep -q "input '-' changed" "$T/err" || fail "other stdin: $(cat "$T/err")"
 
 # A FIFO with a writer; then one without a writer, and a pipe that never
-# ends: SIGTERM stops them (75), with timeout(1) as a hang guard only.
+# ends: SIGTERM stops them (75), once rowpool waits in open(2) or read(2).
 rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
 mkfifo "$T/fifo.csv"
 cat "$T/in.csv" >"$T/fifo.csv" &
+track $!
 timeout 60 "$ROWPOOL" run --processor echo -q -o "$T/out.jsonl" "$T/fifo.csv" ||
     fail "fifo"
 verify "$T/in.csv" "$T/out.jsonl"
 rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
-timeout 60 "$ROWPOOL" run --processor echo -q -o "$T/out.jsonl" "$T/fifo.csv" &
+"$ROWPOOL" run --processor echo -q -o "$T/out.jsonl" "$T/fifo.csv" &
 pid=$!
-sleep 1
-kill -TERM $pid
-wait $pid
+track "$pid"
+wait_for -p "$pid" "pid $pid to wait for a writer to the FIFO" \
+    wchan_is "$pid" '*poll*'
+kill -TERM "$pid"
+wait_for "pid $pid to stop at SIGTERM" ended "$pid"
+wait "$pid"
 rc=$?
 [ "$rc" -eq 75 ] || fail "fifo without a writer: exit $rc"
-(sleep 60; echo) | (timeout 60 "$ROWPOOL" run --processor echo -q --format csv \
-    -o "$T/out.jsonl" -; echo $? >"$T/rc") &
-sleep 1
-pkill -TERM -f "rowpool run --processor echo -q --format csv -o $T/out.jsonl -\$"
-i=0
-while [ ! -s "$T/rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(cat "$T/rc")" = 75 ] || fail "endless pipe: exit $(cat "$T/rc")"
-pkill -f "sleep 60" 2>/dev/null
-true
+no_spool "fifo without a writer"
+no_leftovers
+# The writer holds the pipe open and never writes; the pid file names it.
+sh -c 'echo $$ >"$1" && exec sleep 3600' sh "$T/writer.pid" |
+    "$ROWPOOL" run --processor echo -q --format csv -o "$T/out.jsonl" - &
+pid=$!
+track "$pid"
+wait_for "the pipe's writer" test -s "$T/writer.pid"
+writer=$(cat "$T/writer.pid")
+track "$writer"
+wait_for -p "$pid" "pid $pid to wait on the pipe" wchan_is "$pid" '*poll*'
+kill -TERM "$pid"
+wait_for "pid $pid to stop at SIGTERM" ended "$pid"
+# The shell waits for the whole pipeline.
+kill "$writer"
+wait "$pid" 2>/dev/null
+rc=$?
+[ "$rc" -eq 75 ] || fail "endless pipe: exit $rc"
+no_spool "endless pipe"
+no_leftovers
+
+# The race: SIGTERM just before rowpool waits on an endless pipe (raised
+# by a test hook at that point) still stops it.
+sh -c 'echo $$ >"$1" && exec sleep 3600' sh "$T/writer2.pid" |
+    { ROWPOOL_TEST_RAISE=spool:TERM timeout 60 "$ROWPOOL" run --processor echo \
+    -q --format csv -o "$T/out.jsonl" -; echo $? >"$T/race.rc"; } &
+wait_for "the pipe's second writer" test -s "$T/writer2.pid"
+track "$(cat "$T/writer2.pid")"
+wait_for "rowpool to stop at the raised SIGTERM" test -s "$T/race.rc"
+kill "$(cat "$T/writer2.pid")"
+[ "$(cat "$T/race.rc")" -eq 75 ] || fail "SIGTERM just before the wait: exit $(cat "$T/race.rc")"

@@ -24,7 +24,8 @@
  * and message exactly when not ok; the retry policy is sched's for every
  * kind but http); the message is one line of valid UTF-8 that holds no
  * whole Google API key; text is valid UTF-8; usage is NULL or four
- * non-negative counts; and a second parse gives the same outcome.
+ * non-negative counts (and cached_tokens > 0 on a cache hit); and a
+ * second parse gives the same outcome.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -106,12 +107,17 @@ check_usage(const json_t *u)
 		"prompt_tokens", "output_tokens", "thoughts_tokens",
 		"total_tokens",
 	};
-	const json_t *v;
+	const json_t *v, *cached;
 	size_t i;
 
 	if (u == NULL)
 		return;
-	CHECK(json_is_object(u) && json_object_size(u) == NELEM(keys));
+	/* "cached_tokens" only on a cache hit: then > 0. */
+	cached = json_object_get(u, "cached_tokens");
+	CHECK(cached == NULL || (json_is_integer(cached) &&
+	    json_integer_value(cached) > 0));
+	CHECK(json_is_object(u) && json_object_size(u) == NELEM(keys) +
+	    (cached != NULL));
 	for (i = 0; i < NELEM(keys); i++) {
 		v = json_object_get(u, keys[i]);
 		CHECK(json_is_integer(v) && json_integer_value(v) >= 0);

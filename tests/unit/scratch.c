@@ -36,11 +36,19 @@ remove_one(const char *path, const struct stat *st, int flag,
 	return remove(path) == -1 && errno != ENOENT ? -1 : 0;
 }
 
+int
+scratch_rmtree(const char *path)
+{
+	if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return 0;
+}
+
 void
 scratch_teardown(void)
 {
 	if (scratch_dir[0] != '\0')
-		nftw(scratch_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		scratch_rmtree(scratch_dir);
 }
 
 const char *

@@ -16,6 +16,14 @@ void	scratch_setup(void);
 void	scratch_teardown(void);
 
 /*
+ * rm -rf without a shell: removes path and, if it is a directory,
+ * everything under it, deepest first, never following a symbolic link
+ * (nftw(3) with FTW_DEPTH | FTW_PHYS).  Returns 0, also when path does not
+ * exist, or -1 with errno set by the first removal that failed.
+ */
+int	scratch_rmtree(const char *path);
+
+/*
  * Returns scratch_dir/name, the same pointer for the same name for the
  * whole test (up to 32 names).
  */

@@ -105,3 +105,26 @@ Test(apikey, describe)
 	apikey_describe(processor_find("openai"), buf, sizeof(buf));
 	cr_assert_str_eq(buf, "OPENAI_API_KEY, or none");
 }
+
+/* Where the key comes from, as rowpool check says it. */
+Test(apikey, sources)
+{
+	const struct processor *g = processor_find("gemini");
+	const char *args[PROC_OPTIONS_MAX] = { NULL };
+	const struct proc_option *o;
+	size_t i;
+
+	clear_env();
+	cr_assert_null(apikey_env(g));
+	cr_assert_null(apikey_env(processor_find("echo")));
+	setenv("GEMINI_API_KEY", "", 1);
+	setenv("GOOGLE_API_KEY", "g", 1);
+	cr_assert_str_eq(apikey_env(g), "GOOGLE_API_KEY");
+	setenv("GEMINI_API_KEY", "k", 1);
+	cr_assert_str_eq(apikey_env(g), "GEMINI_API_KEY");
+	cr_assert_null(apikey_file(g, args));
+	for (i = 0; (o = processor_option(g, i)) != NULL; i++)
+		args[i] = o->type == PROC_OPT_KEY_FILE ? "key.txt" : "other";
+	cr_assert_str_eq(apikey_file(g, args), "key.txt");
+	cr_assert_null(apikey_file(processor_find("echo"), args));
+}

@@ -347,6 +347,18 @@ static const struct body_case bodies[] = {
 	    "{'candidates':[{'content':{'parts':[{'text':'x'}]}}],"
 	    "'usageMetadata':'lots'}", 0,
 	    OK("", "", NULL, NULL, "x") },
+	{ "usage with a cache hit", GEMINI, 200,
+	    "{'candidates':[{'content':{'parts':[{'text':'x'}]}}],"
+	    "'usageMetadata':{'promptTokenCount':1200,'candidatesTokenCount':"
+	    "5,'cachedContentTokenCount':1024,'totalTokenCount':1205}}", 0,
+	    OK("", "", "{'prompt_tokens':1200,'output_tokens':5,"
+	    "'thoughts_tokens':0,'total_tokens':1205,'cached_tokens':1024}",
+	    NULL, "x") },
+	{ "usage cache 0 or wrong type", GEMINI, 200,
+	    "{'candidates':[{'content':{'parts':[{'text':'x'}]}}],"
+	    "'usageMetadata':{'promptTokenCount':3,'cachedContentTokenCount':"
+	    "'9','totalTokenCount':3}}", 0,
+	    OK("", "", USAGE(3, 0, 0, 3), NULL, "x") },
 	{ "usage big", GEMINI, 200,
 	    "{'candidates':[{'content':{'parts':[{'text':'x'}]}}],"
 	    "'usageMetadata':{'promptTokenCount':9007199254740993,"
@@ -547,6 +559,13 @@ static const struct body_case bodies[] = {
 	    "{'choices':[],'usage':{'prompt_tokens':3}}", 0,
 	    FAIL("http", RETRY_YES, -1, "", "", USAGE(3, 0, 0, 0),
 	    "response has no choices") },
+	{ "openai cached tokens", OPENAI, 200,
+	    "{'choices':[{'message':{'content':'x'}}],'usage':"
+	    "{'prompt_tokens':2000,'completion_tokens':4,'total_tokens':2004,"
+	    "'prompt_tokens_details':{'cached_tokens':1920}}}", 0,
+	    OK("", "", "{'prompt_tokens':2000,'output_tokens':4,"
+	    "'thoughts_tokens':0,'total_tokens':2004,'cached_tokens':1920}",
+	    NULL, "x") },
 	{ "openai usage wrong types", OPENAI, 200,
 	    "{'choices':[{'message':{'content':'x'}}],'model':[],'usage':"
 	    "{'prompt_tokens':'5','completion_tokens':-1,"

@@ -487,3 +487,84 @@ Test(procopt, failures)
 		build_release(&b);
 	}
 }
+
+/* ---- what rowpool check uses: one file at a time, then the whole ---- */
+
+Test(procopt, check_reads_no_file)
+{
+	struct build b;
+
+	build_init(&b, "gemini");
+	cr_assert_eq(procopt_check(b.p, b.args, b.err, sizeof(b.err)),
+	    PROCOPT_CONFIG);
+	cr_assert_str_eq(b.err, "--prompt FILE is required by the gemini "
+	    "processor");
+	arg(&b, "prompt", scratch_path("missing.txt"));
+	cr_assert_eq(procopt_check(b.p, b.args, b.err, sizeof(b.err)),
+	    PROCOPT_OK, "%s", b.err);
+	arg(&b, "temperature", "hot");
+	cr_assert_eq(procopt_check(b.p, b.args, b.err, sizeof(b.err)),
+	    PROCOPT_USAGE);
+	cr_assert_str_eq(b.err, "--temperature: 'hot' is not a number");
+	build_release(&b);
+}
+
+Test(procopt, value)
+{
+	char err[1024], want[1024];
+	json_t *v;
+
+	cr_assert_eq(procopt_value(option("gemini", "schema"),
+	    file("s.json", SCHEMA), &v, err, sizeof(err)), PROCOPT_OK, "%s",
+	    err);
+	assert_json(v, "{'type': 'object', 'properties': {'name': {'type': "
+	    "'string'}}, 'required': ['name']}");
+	json_decref(v);
+	cr_assert_eq(procopt_value(option("gemini", "schema"),
+	    file("bad.json", "{\"type\": \"int\"}"), &v, err, sizeof(err)),
+	    PROCOPT_CONFIG);
+	cr_assert_null(v);
+	snprintf(want, sizeof(want), "--schema '%s': type: 'int' is not a "
+	    "JSON Schema type", scratch_path("bad.json"));
+	cr_assert_str_eq(err, want);
+	cr_assert_eq(procopt_value(option("gemini", "model"), NULL, &v, err,
+	    sizeof(err)), PROCOPT_OK);
+	assert_json(v, "'gemini-2.5-flash'");
+	json_decref(v);
+	cr_assert_eq(procopt_value(option("gemini", "api-key-file"), "k", &v,
+	    err, sizeof(err)), PROCOPT_OK);
+	cr_assert_null(v);
+}
+
+Test(procopt, config)
+{
+	struct build b;
+	json_t *pconf;
+	char want[1024];
+
+	build_init(&b, "echo");
+	cr_assert_eq(procopt_config(b.p, b.args, b.settings, 1500, &pconf,
+	    b.err, sizeof(b.err)), PROCOPT_OK, "%s", b.err);
+	assert_json(pconf, "{'timeout_ms': 1500}");
+	json_decref(pconf);
+	build_release(&b);
+	build_init(&b, "gemini");
+	arg(&b, "prompt", file("p.txt", "{{a}}"));
+	arg(&b, "thinking-budget", "-1");
+	json_object_set_new(b.settings, "processor", json_string("gemini"));
+	cr_assert_eq(procopt_config(b.p, b.args, b.settings, 2000, &pconf,
+	    b.err, sizeof(b.err)), PROCOPT_OK, "%s", b.err);
+	snprintf(want, sizeof(want), "{'processor': 'gemini', 'model': "
+	    "'gemini-2.5-flash', 'prompt': '{{a}}', 'system': null, "
+	    "'schema': null, 'schema_dialect': 'json', 'temperature': null, "
+	    "'max_output_tokens': null, 'thinking_budget': null, 'endpoint': "
+	    "'https://generativelanguage.googleapis.com', 'prompt_file': "
+	    "'%s', 'timeout_ms': 2000}", scratch_path("p.txt"));
+	assert_json(pconf, want);
+	json_decref(pconf);
+	arg(&b, "prompt", scratch_path("gone.txt"));
+	cr_assert_eq(procopt_config(b.p, b.args, b.settings, 2000, &pconf,
+	    b.err, sizeof(b.err)), PROCOPT_CONFIG);
+	cr_assert_null(pconf);
+	build_release(&b);
+}

@@ -18,6 +18,7 @@
 #include "rowpool/manifest.h"
 #include "rowpool/run.h"
 #include "fault.h"
+#include "scratch.h"
 
 static char dir[64];
 
@@ -48,10 +49,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scratch_rmtree(dir), 0, "remove '%s': %s", dir,
+	    strerror(errno));
 }
 
 static int64_t
@@ -786,4 +785,38 @@ Test(run, the_spend_guard_stops_at_the_cap, .init = setup,
 	cr_assert(spent >= 900 && spent <= 1200, "spent %lld", (long long)spent);
 	cr_assert_lt(committed("rows_done"), 20);
 	cr_assert_eq(run_tweaked(costs_100, cap_5000), 0);
+}
+
+static const char *
+costly(uint64_t row)
+{
+	return "{\"ok\":true,\"data\":1,\"usage\":{\"prompt_tokens\":1000,"
+	    "\"output_tokens\":100,\"total_tokens\":1100}}";
+}
+
+/* gemini-2.5-flash: 1000 in, 100 out = $0.00055 a row. */
+static void
+cost_cap(struct run_opts *o)
+{
+	o->workers = 1;
+	json_object_set_new(o->settings, "model",
+	    json_string("gemini-2.5-flash"));
+	o->max_cost = 0.002;
+}
+
+/* --max-cost: the same guard for the estimated cost. */
+Test(run, the_cost_guard_stops_at_the_cap, .init = setup,
+    .fini = teardown, .timeout = 30)
+{
+	char state[128];
+	double cost;
+	json_t *m;
+
+	cr_assert_eq(run_tweaked(costly, cost_cap), 75);
+	snprintf(state, sizeof(state), "%s/out.jsonl.state", dir);
+	cr_assert_not_null(m = manifest_load(state, NULL, 0));
+	cost = json_number_value(json_object_get(m, "cost_usd"));
+	json_decref(m);
+	cr_assert(cost > 0.0015 && cost <= 0.0026, "cost %f", cost);
+	cr_assert_lt(committed("rows_done"), 6);
 }

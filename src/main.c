@@ -589,6 +589,8 @@ main(int argc, char *argv[], char *envp[])
 	int rc;
 
 	setproctitle_init(argc, argv, envp);
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	run_opts_init(&o);
 	cmdline_init(&c);
 	if (argc < 2) {

@@ -36,7 +36,9 @@
 static const char usage_head[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
 "       rowpool check [OPTIONS] --output FILE INPUT|-\n"
-"       rowpool --help | --version\n"
+"       rowpool status [--json] STATE_DIR|OUTPUT\n"
+"       rowpool export [OPTIONS] STATE_DIR|OUTPUT\n"
+"       rowpool COMMAND --help; rowpool --help | --version\n"
 "\n"
 "Runs a processor over every row of INPUT (CSV with a header row, or JSONL)\n"
 "in parallel worker processes, with a crash-safe checkpoint after every\n"

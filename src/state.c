@@ -815,8 +815,7 @@ write_settings(struct state *s)
 	int rc;
 
 	if (path_join(path, sizeof(path), s->dir, "settings.json") == -1 ||
-	    (text = json_dumps(s->o.settings, JSON_INDENT(2) |
-	    JSON_SORT_KEYS)) == NULL)
+	    (text = json_dumps(s->o.settings, JSON_INDENT(2))) == NULL)
 		return state_fail(s, EX_OSERR, "out of memory"), -1;
 	rc = durable_replace(path, 0600, text, strlen(text), &step);
 	free(text);

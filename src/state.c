@@ -968,6 +968,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	json_object_set(s->manifest, "run", s->run);
 	json_object_set_new(s->manifest, "rows_total", rows_total >= 0 ?
 	    json_integer((json_int_t)rows_total) : json_null());
+	json_object_set_new(s->manifest, "rows_input",
+	    json_integer((json_int_t)s->rows_input));
 }
 
 int

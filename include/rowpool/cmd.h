@@ -32,4 +32,13 @@ int	cmd_status(int argc, char *argv[]);
  */
 int	cmd_export(int argc, char *argv[]);
 
+/*
+ * rowpool merge --output FILE [--allow-partial] SHARD...: the shards of
+ * one run (--shard K/N) joined into one output in input order (merge.c).
+ * Returns 0; 64 (EX_USAGE); 65 (EX_DATAERR) for shards that do not make
+ * one run (missing, unfinished, another input or settings, two claiming
+ * the same rows); 66 (EX_NOINPUT) for a shard with no state; 73, 74, 71.
+ */
+int	cmd_merge(int argc, char *argv[]);
+
 #endif

@@ -68,6 +68,13 @@ int	output_walk(const char *jpath, uint64_t committed, uint64_t nrows,
  * durable.h for out_path, whose old version then survives.  Memory: as
  * output_walk().
  */
+/*
+ * As output_write, for a shard: the rows first, first + every, ... below
+ * nrows are the ones that must each appear once (every 1: all of them).
+ */
+int	output_write_every(const char *jpath, uint64_t committed,
+	    uint64_t nrows, uint64_t first, uint64_t every,
+	    const char *out_path, const char **step);
 int	output_write(const char *jpath, uint64_t committed, uint64_t nrows,
 	    const char *out_path, const char **step);
 

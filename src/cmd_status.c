@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -206,6 +207,34 @@ print_total(json_t *shards, json_t *total, bool json)
 	return rc;
 }
 
+/* The state directory arg names, by device and inode (0 when none). */
+static int
+dir_id(const char *arg, struct stat *sb)
+{
+	char dir[PATH_MAX];
+
+	if (status_find_dir(arg, dir, sizeof(dir)) == -1 ||
+	    stat(dir, sb) == -1)
+		return -1;	/* read_shard() says why */
+	return 0;
+}
+
+/* Is one of the n shards named twice (the same directory, by inode)? */
+static int
+named_twice(int n, char *args[])
+{
+	struct stat a, b;
+	int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i && dir_id(args[i], &a) == 0; j++)
+			if (dir_id(args[j], &b) == 0 && a.st_ino == b.st_ino &&
+			    a.st_dev == b.st_dev)
+				return usage_error("status: the same state "
+				    "directory is named twice");
+	return 0;
+}
+
 static int
 show_shards(int n, char *args[], bool json)
 {
@@ -255,7 +284,8 @@ cmd_status(int argc, char *argv[])
 	if (optind >= argc)
 		return usage_error("status: no STATE_DIR or OUTPUT given");
 	if (argc - optind > 1)
-		return show_shards(argc - optind, argv + optind, json);
+		return named_twice(argc - optind, argv + optind) != 0 ?
+		    EX_USAGE : show_shards(argc - optind, argv + optind, json);
 	if (argv[optind][0] == '\0')
 		return usage_error("status: the STATE_DIR or OUTPUT name is "
 		    "empty");

@@ -989,6 +989,7 @@ state_commit(struct state *s, int64_t rows_total)
 	if (manifest_commit(s->dir, s->manifest, &step) == -1) {
 		state_fail(s, io_exit_status(errno), "checkpoint '%s/%s': %s: %s",
 		    s->dir, MANIFEST_NAME, step, strerror(errno));
+		s->commit_failed = true;
 		return -1;
 	}
 	return 0;

@@ -63,8 +63,10 @@ int	fsync_dir(const char *dir);
  *
  *   ROWPOOL_TEST_CRASH=K      SIGKILL at point K;
  *   ROWPOOL_TEST_IOERR=K:ERR  point K fails with errno ERR (EIO, ENOSPC,
- *                             any E name): before, the operation is not
- *                             done; after, it is, and fails all the same;
+ *                             any E name; EIO without one or for a name
+ *                             it does not know): before, the operation
+ *                             is not done; after, it is, and fails all
+ *                             the same;
  *   ROWPOOL_TEST_IOLOG=FILE   one line per operation appended to FILE:
  *                             "N OP RESULT HOOK SIZE PATH [TO]", RESULT
  *                             "ok", an errno name or "-" (not done), HOOK
@@ -77,7 +79,6 @@ int	fsync_dir(const char *dir);
  * it counts (the supervisor: its workers, forked later, make none).
  * Unset, the hook costs one test of a flag per operation.
  */
-
 
 /* Sets O_NONBLOCK on fd. */
 int	fd_set_nonblock(int fd);

@@ -332,8 +332,10 @@ class Sweep:
                         o["path"] == os.path.join(state, "input.tmp")
                         for o in ops):
             fail("the --restart run does not spool or unlink")
-        n = next(i for i, o in enumerate(ops) if o["op"] == "ftruncate")
-        self.restart.points = 2 * (n + 1)
+        n = [i for i, o in enumerate(ops) if o["op"] == "ftruncate"]
+        if not n:
+            fail("the --restart run does not recover its journal")
+        self.restart.points = 2 * (n[0] + 1)
 
     # ---- one point ----
 

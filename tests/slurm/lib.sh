@@ -4,25 +4,10 @@
 # starts the cluster and runs each tests/slurm/t-*.sh with SLURM_CONF
 # naming it; a test may also run by hand against any cluster that runs
 # jobs on this machine (the emulator listens on 127.0.0.1 only).
-#
-# SHARD_IMPL says what runs the shards: `native` is rowpool's own
-# `run --shard` and `merge`; `standin` is tests/slurm/rowpool-standin,
-# which stands in for them with the real rowpool run on a slice of the
-# input until they are in main.  RP is the command to give sbatch and
-# merge for it.
+# ROWPOOL (the binary under test) runs the shards and merges them.
 . "$(dirname "$0")/../e2e/lib.sh"
 : "${SLURM_CONF:?set SLURM_CONF to the slurm.conf of a cluster (scripts/check-slurm does)}"
 export SLURM_CONF
-case ${SHARD_IMPL:-standin} in
-native)
-	RP=$ROWPOOL ;;
-standin)
-	RP=$HERE/rowpool-standin
-	ROWPOOL_REAL=$ROWPOOL
-	export ROWPOOL_REAL ;;
-*)
-	fail "SHARD_IMPL: '$SHARD_IMPL' is neither native nor standin" ;;
-esac
 
 # Slurm's state changes over seconds, not milliseconds: its queue is
 # polled twice a second, for up to SLURM_WAIT seconds (180).

@@ -59,7 +59,7 @@ submit() {
 	shift
 	mkdir -p "$_dir"
 	INPUT=$T/in.csv OUTDIR=$_dir PROMPT=$T/prompt.txt \
-	    SCHEMA=$T/schema.json PROJECT_RPM=$PROJECT_RPM ROWPOOL=$RP \
+	    SCHEMA=$T/schema.json PROJECT_RPM=$PROJECT_RPM ROWPOOL=$ROWPOOL \
 	    ROWPOOL_ARGS="--endpoint $EMU -j $J --grace 2" \
 	    sbatch --parsable --chdir "$T" --output "$_dir/slurm-%A_%a.out" \
 	    "$@" "$SBATCH_SCRIPT" | cut -d';' -f1
@@ -97,7 +97,7 @@ job=$(submit "$A" --array=0-$((N - 1))) || fail "sbatch: exit $?"
 wait_job "$job" "$A"
 lap "array of $N shards"
 expect_tasks "$job" "$A" "$all_completed"
-"$RP" merge --output "$A/merged.jsonl" "$A"/part-*.jsonl ||
+"$ROWPOOL" merge --output "$A/merged.jsonl" "$A"/part-*.jsonl ||
     fail "merge: exit $?"
 same_as_reference "$A/merged.jsonl"
 lap "merged and compared"
@@ -128,7 +128,7 @@ done2=$(manifest_field "$S2" rows_done)
 # refused SHARD...: merge refuses these shards, naming shard 2, and
 # writes nothing.
 refused() {
-	"$RP" merge --output "$A/merged.jsonl" "$@" >"$T/merge.out" \
+	"$ROWPOOL" merge --output "$A/merged.jsonl" "$@" >"$T/merge.out" \
 	    2>"$T/merge.err" && fail "merge of $* succeeded"
 	[ -e "$A/merged.jsonl" ] && fail "a refused merge left an output"
 	grep -Eq 'part-2|shard 2|2/4' "$T/merge.err" ||
@@ -141,7 +141,7 @@ job2=$(SHARDS=$N submit "$A" --array=2) || fail "sbatch: exit $?"
 wait_job "$job2" "$A"
 lap "shard 2 resubmitted"
 expect_tasks "$job2" "$A" "2 COMPLETED 0:0"
-"$RP" merge --output "$A/merged.jsonl" "$A"/part-*.jsonl ||
+"$ROWPOOL" merge --output "$A/merged.jsonl" "$A"/part-*.jsonl ||
     fail "merge after the resubmission: exit $?"
 same_as_reference "$A/merged.jsonl"
 

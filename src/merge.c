@@ -60,13 +60,14 @@ put(struct merge *mg, const char *p, size_t n)
 static int
 put_gap(struct merge *mg, uint64_t r)
 {
-	const struct snapshot *s = shards_get(&mg->ss, r % mg->ss.n);
+	unsigned k = (unsigned)(r % mg->ss.n);
+	const struct snapshot *s = shards_get(&mg->ss, k);
 	char pending[64];
 
 	if (!mg->partial)
-		return refuse(mg, EX_DATAERR, "shard '%s' has no result for "
-		    "row %llu", s != NULL ? s->dir : "?",
-		    (unsigned long long)r);
+		return refuse(mg, EX_DATAERR, "shard %u/%u ('%s') has no "
+		    "result for row %llu", k, mg->ss.n, s != NULL ? s->dir :
+		    "missing", (unsigned long long)r);
 	snprintf(pending, sizeof(pending), "{\"row\":%llu,\"status\":"
 	    "\"pending\"}\n", (unsigned long long)r);
 	return put(mg, pending, strlen(pending));

@@ -1,9 +1,10 @@
 # The job array a user submits (examples/slurm/rowpool-array.sbatch), 4
 # shards against the local emulator, merged: every row once, with the
-# answer a single run of the same input gets.  Then again with shard 2
-# cancelled midway (scancel, as a user or a node loss would), the merge
-# refused meanwhile, and the shard resubmitted alone: it resumes (the
-# rows it had done are not asked again) and the merge is the same.
+# answer a single run of the same input gets; their export is the same.
+# Then again with shard 2 cancelled midway (scancel, as a user or a node
+# loss would), the merge refused meanwhile (the export shows the rows it
+# had not done pending), and the shard resubmitted alone: it resumes
+# (the rows it had done are not asked again) and the merge is the same.
 . "$(dirname "$0")/lib.sh"
 N=4
 ROWS=240	# 60 a shard
@@ -100,6 +101,8 @@ expect_tasks "$job" "$A" "$all_completed"
 "$ROWPOOL" merge --output "$A/merged.jsonl" "$A"/part-*.jsonl ||
     fail "merge: exit $?"
 same_as_reference "$A/merged.jsonl"
+"$ROWPOOL" export "$A"/part-*.jsonl | cmp -s - "$A/merged.jsonl" ||
+    fail "export of the shards differs from their merge"
 lap "merged and compared"
 
 # 2. Shard 2 cancelled once it has committed some rows, resubmitted alone.
@@ -136,6 +139,12 @@ refused() {
 }
 refused "$A"/part-*.jsonl	# shard 2 missing
 refused "$A/part-0.jsonl" "$A/part-1.jsonl" "$S2" "$A/part-3.jsonl"
+# export takes the cancelled shard as it stands: its rows not done pending.
+"$ROWPOOL" export "$A/part-0.jsonl" "$A/part-1.jsonl" "$S2" \
+    "$A/part-3.jsonl" >"$T/so-far.jsonl" || fail "export of the shards: exit $?"
+pending=$(grep -c '"status":"pending"' "$T/so-far.jsonl")
+[ "$pending" -eq $((ROWS / N - done2)) ] ||
+    fail "export: $pending rows pending, shard 2 had $done2 of $((ROWS / N)) done"
 
 job2=$(SHARDS=$N submit "$A" --array=2) || fail "sbatch: exit $?"
 wait_job "$job2" "$A"

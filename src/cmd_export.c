@@ -39,9 +39,9 @@ static const char export_tail[] =
 "\n"
 "Exit status: 0 done (also when the reader of standard output went away),\n"
 "64 usage error, 65 a damaged state, the input changed since the run or\n"
-"shards that do not make one run,\n"
-"66 no state (or no input for --with-input), 71 out of memory, 73 cannot\n"
-"create the output, 74 I/O error, 75 interrupted.\n";
+"shards that do not make one run, 66 no state (or no input for\n"
+"--with-input), 71 out of memory, 73 cannot create the output, 74 I/O\n"
+"error, 75 interrupted.\n";
 
 enum { OPT_FORMAT = 256, OPT_WITH_INPUT, OPT_FAILED_ONLY,
     OPT_ALLOW_PARTIAL };
@@ -151,8 +151,8 @@ parse_args(int argc, char *argv[], struct export_opts *o)
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (argv[i][0] == '\0')
-			return usage_error("%s", "a STATE_DIR or OUTPUT name is "
-			    "empty");
+			return usage_error("%s", "a STATE_DIR or OUTPUT name "
+			    "is empty");
 	if (o->output != NULL && o->output[0] == '\0')
 		return usage_error("%s", "--output: the file name is empty");
 	if (o->format == 0)

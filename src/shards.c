@@ -3,7 +3,8 @@
  * run.  Invariants: every shard is checked against the first one given
  * before a row is read; row r is taken from shard r % N only, and only
  * when it is that shard's next row in row order, so each row is handed
- * on at most once and in order; nothing is written but the unlinked temp
+ * on at most once and in order, and a row a shard holds that is not its
+ * own is left over at the end, and refused; nothing is written but the unlinked temp
  * files, one per shard, that hold each shard's rows in order.
  */
 #include <errno.h>
@@ -277,6 +278,13 @@ peek(struct shards *ss, struct shard *s)
 	return s->next;
 }
 
+static int
+foreign_row(struct shards *ss, const struct shard *s, long long row)
+{
+	return refuse(ss, EX_DATAERR, "shard '%s' claims row %lld, which is "
+	    "not one of its own", s->arg, row);
+}
+
 /* Hands row r on when its shard has it next: 0, or -1. */
 static int
 visit_row(struct shards *ss, uint64_t r, output_visit_fn visit, void *arg)
@@ -289,9 +297,6 @@ visit_row(struct shards *ss, uint64_t r, output_visit_fn visit, void *arg)
 		return 0;
 	if (at == -2)
 		return -1;
-	if (at < (long long)r || (uint64_t)at % ss->n != s->k)
-		return refuse(ss, EX_DATAERR, "shard '%s' claims row %lld, "
-		    "which is not one of its own", s->arg, at);
 	if (at != (long long)r)
 		return 0;
 	s->next = -1;
@@ -302,6 +307,7 @@ visit_row(struct shards *ss, uint64_t r, output_visit_fn visit, void *arg)
 int
 shards_walk(struct shards *ss, output_visit_fn visit, void *arg)
 {
+	long long at;
 	uint64_t r;
 	unsigned k;
 
@@ -311,6 +317,13 @@ shards_walk(struct shards *ss, output_visit_fn visit, void *arg)
 	for (r = 0; r < ss->rows; r++)
 		if (visit_row(ss, r, visit, arg) == -1)
 			return -1;
+	/*
+	 * A row that is not its shard's own is never reached: it stops its
+	 * shard's walk there, and is left over at the end.
+	 */
+	for (k = 0; k < ss->n; k++)
+		if (ss->sh[k] != NULL && (at = peek(ss, ss->sh[k])) != -1)
+			return at == -2 ? -1 : foreign_row(ss, ss->sh[k], at);
 	return 0;
 }
 

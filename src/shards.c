@@ -19,6 +19,8 @@
 #include "rowpool/shards.h"
 #include "rowpool/status.h"
 
+#define SHARDS_FD_SPARE	64	/* the standard ones, the output, a journal */
+
 struct shard {
 	struct snapshot	 snap;
 	const char	*arg;		/* as given */
@@ -307,10 +309,13 @@ visit_row(struct shards *ss, uint64_t r, output_visit_fn visit, void *arg)
 int
 shards_walk(struct shards *ss, output_visit_fn visit, void *arg)
 {
+	struct rlimit rl;
 	long long at;
 	uint64_t r;
 	unsigned k;
 
+	/* A temp file a shard, all open at once, and a few more. */
+	fd_limit_raise((rlim_t)ss->n + SHARDS_FD_SPARE, &rl);
 	for (k = 0; k < ss->n; k++)
 		if (ss->sh[k] != NULL && spill_shard(ss, ss->sh[k]) == -1)
 			return -1;

@@ -15,7 +15,8 @@
  * Memory does not grow with the number of rows: shards_walk() walks each
  * shard's committed journal in row order (output_walk) into an unlinked
  * temp file, then reads the temp files side by side, one line of each at
- * a time.  It holds one temp file open per shard.
+ * a time.  It holds one temp file open per shard, and raises the soft
+ * open-file limit toward the hard one for them when it must (io.h).
  *
  * Policy for files, as snapshot.h: each function returns 0, or -1 with
  * ss->status (an exit status of sysexits.h: 65 shards that do not make

@@ -59,6 +59,11 @@ cmp -s "$T/exp.jsonl" "$T/merged.jsonl" || fail "export of the shards != merge"
     "$T/s1.jsonl" "$T/s2.jsonl" "$T/s3.jsonl" || fail "CSV export of 4 shards"
 cmp -s "$T/single.csv" "$T/shards.csv" ||
     fail "CSV export of the shards != the single run's: $(diff "$T/single.csv" "$T/shards.csv" | head -5)"
+# A temp file a shard, open at once: a soft open-file limit too low for
+# them is raised toward the hard one.
+(ulimit -Sn 8 && "$ROWPOOL" merge -o "$T/low.jsonl" "$T/s0.jsonl" \
+    "$T/s1.jsonl" "$T/s2.jsonl" "$T/s3.jsonl") || fail "merge under ulimit -Sn 8"
+cmp -s "$T/low.jsonl" "$T/merged.jsonl" || fail "merge under ulimit -Sn 8 differs"
 # A shard alone is its own rows: its output.
 "$ROWPOOL" export "$T/s2.jsonl" | cmp -s - "$T/s2.jsonl" ||
     fail "export of shard 2 alone != its output"

@@ -374,6 +374,21 @@ fd_set_nonblock(int fd)
 }
 
 int
+fd_limit_raise(rlim_t need, struct rlimit *rl)
+{
+	if (getrlimit(RLIMIT_NOFILE, rl) == -1)
+		return -1;
+	if (rl->rlim_cur == RLIM_INFINITY || rl->rlim_cur >= need ||
+	    rl->rlim_cur >= rl->rlim_max)
+		return 0;
+	rl->rlim_cur = rl->rlim_max == RLIM_INFINITY || need < rl->rlim_max ?
+	    need : rl->rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, rl) == -1)
+		getrlimit(RLIMIT_NOFILE, rl);
+	return 0;
+}
+
+int
 path_join(char *buf, size_t len, const char *dir, const char *name)
 {
 	int n;

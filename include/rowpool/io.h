@@ -9,6 +9,7 @@
 #define ROWPOOL_IO_H
 
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -82,6 +83,14 @@ int	fsync_dir(const char *dir);
 
 /* Sets O_NONBLOCK on fd. */
 int	fd_set_nonblock(int fd);
+
+/*
+ * Raises the soft open-file limit (RLIMIT_NOFILE) to need, or as near
+ * as the hard limit allows; never lowers it.  *rl holds the limits
+ * after (when setrlimit fails, those still in force).  Returns 0, or -1
+ * when getrlimit fails.
+ */
+int	fd_limit_raise(rlim_t need, struct rlimit *rl);
 
 /*
  * The exit status (sysexits.h) for a file operation that failed with

@@ -2,7 +2,9 @@
  * proc_llm: the Gemini (generateContent) and OpenAI-compatible
  * (/chat/completions) processors.  Each worker renders the prompt from the
  * row, makes exactly one HTTP request on its kept-alive connection, and
- * reports what came back; retries are the supervisor's business.
+ * reports what came back; retries are the supervisor's business.  With
+ * --cache the supervisor renders the same body with the same code
+ * (render_init, llm_render: no connection, no key) for the cache's key.
  *
  * Invariant: the API key travels only in a request header (x-goog-api-key
  * or Authorization), never in a URL, a message or a result: a response

@@ -59,13 +59,28 @@ gen_csv 80 "$T/other.csv"
 sed -i 's/^3,name 3,/3,name three,/' "$T/other.csv"
 run o3.jsonl --shard 3/4 "$T/other.csv" || fail "other input shard"
 refused "made from another input" "$T/s0.jsonl" "$T/s1.jsonl" "$T/s2.jsonl" "$T/o3.jsonl"
+status_refused() {	# WANT_STATUS WANT_MESSAGE ARGS...
+	want=$1 msg=$2; shift 2
+	"$ROWPOOL" status "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ $rc -eq "$want" ] || fail "status $*: exit $rc: $(cat "$T/err")"
+	grep -q "$msg" "$T/err" || fail "status $*: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "status $*: printed $(cat "$T/out")"
+}
+status_refused 65 "made from another input" "$T/s0.jsonl" "$T/o3.jsonl"
+status_refused 64 "named twice" "$T/s0.jsonl" "$T/s1.jsonl" "$T/s1.jsonl.state"
+status_refused 64 "is not a shard" "$T/s0.jsonl" "$T/single.jsonl"
 run m3.jsonl --shard 3/4 --model gemini-2.5-flash-lite "$T/in.csv" || fail "other model shard"
 refused "another 'model'" "$T/s0.jsonl" "$T/s1.jsonl" "$T/s2.jsonl" "$T/m3.jsonl"
+status_refused 65 "is shard 3/4 again" "$T/s3.jsonl" "$T/m3.jsonl"
 
 # An unfinished shard (killed mid-run) is refused, or pending with
 # --allow-partial.
 emu_config '{"latency_median_ms": 300}'
-run u3.jsonl --shard 3/4 -j 1 "$T/in.csv" &
+# (exec: $! is then rowpool itself, not a subshell running it)
+(exec "$ROWPOOL" run --endpoint "$EMU" --prompt "$T/prompt.txt" \
+    --schema "$T/schema.json" -j 1 -q -o "$T/u3.jsonl" --shard 3/4 \
+    "$T/in.csv") &
 pid=$!
 track "$pid"
 wait_rows_done -p "$pid" "$T/u3.jsonl.state" 2

@@ -472,6 +472,10 @@ manifest_check(struct state *s, json_t *m, const char *fingerprint,
 	if (settings_check(s, json_object_get(m, "settings")) == -1)
 		return -1;
 	json_object_update(s->tokens, json_object_get(m, "tokens"));
+	/* Optional: an older rowpool, or no --cache, wrote none. */
+	if (json_integer_value(json_object_get(m, "cached")) > 0)
+		s->ncached = (uint64_t)json_integer_value(json_object_get(m,
+		    "cached"));
 	if (json_is_number(json_object_get(m, "cost_usd")) && s->cost_usd >= 0)
 		s->cost_usd = json_number_value(json_object_get(m, "cost_usd"));
 	return 0;
@@ -962,6 +966,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	json_object_set_new(s->manifest, "failed",
 	    json_integer((json_int_t)s->nfailed));
 	json_object_set(s->manifest, "tokens", s->tokens);
+	json_object_set_new(s->manifest, "cached",
+	    json_integer((json_int_t)s->ncached));
 	json_object_set_new(s->manifest, "failed_by_kind", by_kind(s));
 	json_object_set_new(s->manifest, "cost_usd", s->cost_usd >= 0 ?
 	    json_real(s->cost_usd) : json_null());

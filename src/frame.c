@@ -133,12 +133,13 @@ frame_reader_feed(struct frame_reader *r, const void *p, size_t n)
 static size_t
 reader_want(struct frame_reader *r)
 {
-	const unsigned char *h = r->buf + r->off;
+	const unsigned char *h;
 	size_t held = r->len - r->off;
 	uint64_t len;
 
 	if (held < FRAME_HDR_SIZE)
 		return FRAME_READ_CHUNK;
+	h = r->buf + r->off;	/* not before: buf may still be NULL */
 	len = get_le(h + 4, 4);
 	if (len > r->max || held >= FRAME_HDR_SIZE + len)
 		return FRAME_READ_CHUNK;
@@ -165,13 +166,14 @@ frame_reader_fill(struct frame_reader *r, int fd)
 int
 frame_reader_next(struct frame_reader *r, struct frame *f)
 {
-	unsigned char *h = r->buf + r->off;
+	unsigned char *h;
 	size_t held = r->len - r->off;
 	uint64_t type, len;
 
 	reader_restore(r);
 	if (r->buf == NULL || held < FRAME_HDR_SIZE)
 		return 0;
+	h = r->buf + r->off;
 	type = get_le(h + 2, 2);
 	len = get_le(h + 4, 4);
 	if (get_le(h, 2) != FRAME_MAGIC || type == 0 ||

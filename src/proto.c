@@ -11,17 +11,21 @@
 #include "rowpool/proto.h"
 #include "rowpool/utf8.h"
 
+/* What a server asked for, cut to what the decoder takes. */
 static json_t *
 encode_failure(const struct proc_result *res)
 {
+	json_int_t after = res->retry_after_ms < PROTO_RETRY_AFTER_MAX ?
+	    res->retry_after_ms : PROTO_RETRY_AFTER_MAX;
+	json_int_t quota = res->quota_rpm < PROTO_QUOTA_RPM_MAX ?
+	    res->quota_rpm : PROTO_QUOTA_RPM_MAX;
 	json_t *o;
 
 	o = json_pack("{s:b, s:s, s:s, s:I}", "ok", 0, "kind",
 	    kind_name(res->kind), "message", res->message, "retry_after_ms",
-	    (json_int_t)res->retry_after_ms);
-	if (o != NULL && res->quota_rpm > 0)
-		json_object_set_new(o, "quota_rpm",
-		    json_integer(res->quota_rpm));
+	    after);
+	if (o != NULL && quota > 0)
+		json_object_set_new(o, "quota_rpm", json_integer(quota));
 	if (o != NULL && res->unreachable)
 		json_object_set_new(o, "unreachable", json_true());
 	if (o != NULL && res->retry >= 0)
@@ -105,9 +109,9 @@ decode_failure(const json_t *o, struct proc_result *res, char *err,
 	long long after, quota;
 
 	if (decode_kind(o, res, err, errlen) == -1 ||
-	    opt_int(o, "retry_after_ms", -1, INT64_MAX / 2, -1, &after, err,
-	    errlen) == -1 || opt_int(o, "quota_rpm", 0, 1000000000, 0, &quota,
-	    err, errlen) == -1)
+	    opt_int(o, "retry_after_ms", -1, PROTO_RETRY_AFTER_MAX, -1, &after,
+	    err, errlen) == -1 || opt_int(o, "quota_rpm", 0,
+	    PROTO_QUOTA_RPM_MAX, 0, &quota, err, errlen) == -1)
 		return -1;
 	if ((msg != NULL && !json_is_string(msg)) || (unreach != NULL &&
 	    !json_is_boolean(unreach)) || (retry != NULL &&

@@ -9,7 +9,9 @@
  *
  * An ok result's fields other than "ok" and "data" are its extras, merged
  * into the result record (usage, model_version).  A failure's kind is a
- * name of kind.h; unknown keys of a failure are ignored.
+ * name of kind.h; unknown keys of a failure are ignored.  retry_after_ms
+ * is -1 to PROTO_RETRY_AFTER_MAX, quota_rpm 0 to PROTO_QUOTA_RPM_MAX: a
+ * server may ask for more, the encoder sends these.
  *
  * Domain tier: a status and a message; never prints or exits.
  */
@@ -17,8 +19,12 @@
 #define ROWPOOL_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rowpool/processor.h"
+
+#define PROTO_RETRY_AFTER_MAX	(INT64_MAX / 2)
+#define PROTO_QUOTA_RPM_MAX	1000000000
 
 /*
  * Serializes res as the RESULT payload.  Returns a malloc'd string

@@ -29,6 +29,7 @@
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
 #include "rowpool/manifest.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 
@@ -36,24 +37,19 @@
 
 /*
  * Records the first failure; later ones do not overwrite it.  A message
- * may quote a damaged manifest: its control bytes become '?', so that it
- * stays one line and sends the terminal nothing.
+ * may quote a damaged manifest: msgbuf turns its control bytes into '?'.
  */
 static void __attribute__((format(printf, 3, 4)))
 state_fail(struct state *s, int status, const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
 
 	if (s->status != 0)
 		return;
 	s->status = status;
 	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	msgbuf_vformat(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
-	for (p = s->why; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
 }
 
 /* A read of a stream input was interrupted: stop? */
@@ -837,8 +833,7 @@ write_settings(struct state *s)
 	int rc;
 
 	if (path_join(path, sizeof(path), s->dir, "settings.json") == -1 ||
-	    (text = json_dumps(s->o.settings, JSON_INDENT(2) |
-	    JSON_SORT_KEYS)) == NULL)
+	    (text = json_dumps(s->o.settings, JSON_INDENT(2))) == NULL)
 		return state_fail(s, EX_OSERR, "out of memory"), -1;
 	rc = durable_replace(path, 0600, text, strlen(text), &step);
 	free(text);
@@ -991,6 +986,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	json_object_set(s->manifest, "run", s->run);
 	json_object_set_new(s->manifest, "rows_total", rows_total >= 0 ?
 	    json_integer((json_int_t)rows_total) : json_null());
+	json_object_set_new(s->manifest, "rows_input",
+	    json_integer((json_int_t)s->rows_input));
 }
 
 int

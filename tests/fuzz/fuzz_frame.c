@@ -178,7 +178,7 @@ check_cap(const struct frame_reader *r, size_t max)
 {
 	size_t bound = 2 * (FRAME_HDR_SIZE + max + READ_CHUNK);
 
-	CHECK(r->cap <= (bound > 4096 ? bound : 4096));
+	CHECK(r->b.cap <= (bound > 4096 ? bound : 4096));
 }
 
 static void

@@ -254,7 +254,9 @@ check_message(const char *err, size_t errlen, bool is_path)
 	json_decref(j);
 	CHECK(strchr(err, '\n') == NULL && strchr(err, '\r') == NULL);
 	CHECK(errlen == 1 || err[0] != '\0');
-	CHECK(!is_path || errlen == 1 || err[0] == '$');
+	/* msgbuf_cut: all that fits of a long path in 4 bytes is "...". */
+	CHECK(!is_path || errlen == 1 || err[0] == '$' ||
+	    (errlen == 4 && strcmp(err, "...") == 0));
 }
 
 static int

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -946,13 +947,18 @@ void
 state_add_usage(struct state *s, const json_t *usage)
 {
 	const char *k;
+	json_int_t sum;
 	json_t *v;
 
-	json_object_foreach((json_t *)(uintptr_t)usage, k, v)
-		if (json_is_integer(v))
-			json_object_set_new(s->tokens, k, json_integer(
-			    json_integer_value(json_object_get(s->tokens, k)) +
-			    json_integer_value(v)));
+	json_object_foreach((json_t *)(uintptr_t)usage, k, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			continue;
+		/* A manifest's total may be anything: stop at the most. */
+		if (__builtin_add_overflow(json_integer_value(json_object_get(
+		    s->tokens, k)), json_integer_value(v), &sum))
+			sum = LLONG_MAX;
+		json_object_set_new(s->tokens, k, json_integer(sum));
+	}
 }
 
 static json_t *

@@ -291,6 +291,40 @@ def retry_seeds():
     }
 
 
+def proto_seeds():
+    # byte 0: --tpm (% 5) and --rpm (/ 5 % 4), byte 1: the model's price;
+    # then RESULT payloads, each ended by a NUL.
+    def rows(opts, *payloads):
+        return opts + b"\0".join(payloads)
+    ok = b'{"ok":true,"data":{"a":1},"model_version":"m","usage":' \
+        b'{"prompt_tokens":12,"output_tokens":3,"thoughts_tokens":0,' \
+        b'"total_tokens":15}}'
+    cached = b'{"ok":true,"data":null,"usage":{"prompt_tokens":4000,' \
+        b'"cached_tokens":3000,"output_tokens":7,"thoughts_tokens":40,' \
+        b'"total_tokens":4047}}'
+    rate = b'{"ok":false,"kind":"rate_limited","message":"HTTP 429",' \
+        b'"retry_after_ms":1500,"quota_rpm":60,"retry":"yes"}'
+    return {
+        "ok": rows(b"\x07\x00", ok),
+        "ok-usage-big": rows(b"\x01\x01", b'{"ok":true,"data":1,"usage":'
+                             b'{"total_tokens":1000000000}}'),
+        "cached": rows(b"\x02\x02", cached, cached),
+        "nodata": rows(b"\x00\x00", b'{"ok":true}'),
+        "http": rows(b"\x00\x00", b'{"ok":false,"kind":"http",'
+                     b'"message":"HTTP 503"}'),
+        "rate": rows(b"\x0b\x00", rate, rate, ok),
+        "rate-max": rows(b"\x03\x00", b'{"ok":false,"kind":"rate_limited",'
+                         b'"message":"q","retry_after_ms":'
+                         b'4611686018427387903,"quota_rpm":1000000000}'),
+        "unreach": rows(b"\x00\x00", b'{"ok":false,"kind":"network",'
+                        b'"message":"refused","unreachable":true,'
+                        b'"retry":"yes"}'),
+        "mixed": rows(b"\x11\x03", ok, b'{"ok":false,"kind":"timeout",'
+                      b'"message":"x","retry":"once"}', b'not json', cached,
+                      b'{"ok":false,"kind":"bogus"}', ok),
+    }
+
+
 def req(bits, answer, prompt=b"Name: {{name}}\nNote: {{note}}\n",
         system=b"You extract fields.", schema=b"", dialect=b"json",
         temp=b"0.5", maxtok=b"100", think=b"0", model=b"gemini-2.5-flash",
@@ -404,6 +438,7 @@ def cmdline_seeds():
 
 CORPORA = {
     "frame": frame_seeds,
+    "proto": proto_seeds,
     "journal": journal_seeds,
     "state": state_seeds,
     "template": template_seeds,

@@ -20,7 +20,9 @@
 #include "rowpool/input.h"
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
+#include "rowpool/llm.h"
 #include "rowpool/manifest.h"
+#include "rowpool/proto.h"
 #include "rowpool/state.h"
 #include "scratch.h"
 
@@ -258,4 +260,183 @@ Test(fuzz_regress, a_manifest_quoted_in_one_line, .init = state_setup,
 		cr_assert((unsigned char)st.why[i] >= 0x20 &&
 		    st.why[i] != 0x7f, "%s", st.why);
 	cr_assert_not_null(strstr(st.why, "line 1, column 1"), "%s", st.why);
+}
+
+/*
+ * fuzz_proto's inputs: two bytes of options, then RESULT payloads, each
+ * ended by a NUL (the last by the end of the file).  Decodes them all,
+ * asserting that every message is one line of valid UTF-8 and every
+ * usage decoded in proto.h's range; returns what decoding payload idx
+ * returned, its message in why.
+ */
+static void
+assert_one_line(const char *s)
+{
+	json_t *j = json_string(s);
+
+	cr_assert_not_null(j, "not UTF-8: %s", s);
+	json_decref(j);
+	for (; *s != '\0'; s++)
+		cr_assert((unsigned char)*s >= 0x20 && *s != 0x7f, "%s", s);
+}
+
+static int
+replay_result(const char *name, int idx, char *why, size_t whylen)
+{
+	struct proc_result res;
+	char err[256], *p, *end, *nul, *text;
+	int i, rc, ret = 2;
+	size_t len;
+	const char *k;
+	json_t *v;
+
+	text = fixture(name, &len);
+	cr_assert_geq(len, 2);
+	for (i = 0, p = text + 2, end = text + len; p <= end; i++, p = nul + 1) {
+		if ((nul = memchr(p, '\0', (size_t)(end - p))) == NULL)
+			nul = end;
+		err[0] = '\0';
+		rc = proto_result_decode(p, (size_t)(nul - p), &res, err,
+		    sizeof(err));
+		if (i == idx) {
+			ret = rc;
+			strlcpy(why, err, whylen);
+		}
+		if (rc == -1) {
+			assert_one_line(err);
+			continue;
+		}
+		json_object_foreach(json_object_get(res.extra, "usage"), k, v)
+			cr_assert(json_is_integer(v) && json_integer_value(v) >=
+			    0 && json_integer_value(v) <= PROTO_TOKENS_MAX);
+		proc_result_release(&res);
+	}
+	free(text);
+	cr_assert_neq(ret, 2, "%s has no payload %d", name, idx);
+	return ret;
+}
+
+#define USAGE_RANGE	"is not a number from 0 to 1000000000000"
+
+/*
+ * fuzz_proto, 2026-12-01: an ok RESULT's "usage" was taken as it came: a
+ * negative total_tokens made the totals (and --max-tokens's count) go
+ * down, and one that was not an object was passed on.  The usage is an
+ * object of counts from 0 to PROTO_TOKENS_MAX now, or the result is a
+ * protocol error.
+ */
+Test(fuzz_regress, a_result_with_a_negative_usage)
+{
+	char why[256];
+
+	cr_assert_eq(replay_result("proto-usage-negative", 0, why,
+	    sizeof(why)), 0);
+	cr_assert_eq(replay_result("proto-usage-negative", 5, why,
+	    sizeof(why)), -1);
+	cr_assert_str_eq(why, "'usage' 'total_tokens' " USAGE_RANGE);
+}
+
+Test(fuzz_regress, a_result_whose_usage_is_not_an_object)
+{
+	char why[256];
+
+	cr_assert_eq(replay_result("proto-usage-not-object", 2, why,
+	    sizeof(why)), -1);
+	cr_assert_str_eq(why, "ok result with a 'usage' that is not an "
+	    "object");
+}
+
+/*
+ * Found by reading the above: two usages of 9e18 made the supervisor's
+ * sum overflow (UBSan: signed integer overflow in state_add_usage), and
+ * a server's usageMetadata can say that.  The worker sends the most
+ * proto.h allows, so that the row is not a protocol error.
+ */
+Test(fuzz_regress, a_result_whose_usage_overflows_a_sum)
+{
+	struct proc_result in, out;
+	char why[256], *text;
+	size_t len;
+
+	cr_assert_eq(replay_result("proto-usage-overflow", 1, why,
+	    sizeof(why)), -1);
+	cr_assert_str_eq(why, "'usage' 'total_tokens' " USAGE_RANGE);
+
+	proc_result_init(&in);
+	proc_result_ok(&in, json_true());
+	in.extra = json_pack("{s:{s:I, s:I, s:s, s:i}, s:s}", "usage",
+	    "total_tokens", (json_int_t)9000000000000000000LL,
+	    "prompt_tokens", (json_int_t)-3, "note", "x", "output_tokens", 7,
+	    "model_version", "m");
+	cr_assert_not_null(text = proto_result_encode(&in, &len));
+	cr_assert_eq(proto_result_decode(text, len, &out, why, sizeof(why)),
+	    0, "%s", why);
+	cr_assert_eq(proto_usage(&out, "total_tokens"), PROTO_TOKENS_MAX);
+	cr_assert_eq(proto_usage(&out, "prompt_tokens"), 0);
+	cr_assert_eq(proto_usage(&out, "output_tokens"), 7);
+	cr_assert_null(json_object_get(json_object_get(out.extra, "usage"),
+	    "note"));
+	cr_assert_str_eq(json_string_value(json_object_get(out.extra,
+	    "model_version")), "m");
+	free(text);
+	proc_result_release(&in);
+	proc_result_release(&out);
+}
+
+/*
+ * fuzz_proto, 2026-12-01: a payload's control byte went into the protocol
+ * error's message as jansson quoted it ("near '\x04'"), and from there
+ * into the log line and the row's record.
+ */
+Test(fuzz_regress, a_result_message_quoting_a_control_byte)
+{
+	char why[256];
+
+	cr_assert_eq(replay_result("proto-error-control-byte", 3, why,
+	    sizeof(why)), -1);
+	cr_assert_not_null(strstr(why, "near '?'"), "%s", why);
+}
+
+/*
+ * Found by reading the above: a kind's name was quoted cut to 40 bytes,
+ * perhaps inside a character, and with its line breaks: the message was
+ * not valid UTF-8, and the row's failed record could not be made (the
+ * run stopped with "out of memory").
+ */
+Test(fuzz_regress, a_result_message_quoting_a_bad_kind)
+{
+	static const char payload[] = "{\"ok\":false,\"kind\":\"a\\nb"
+	    "cdefghijklmnopqrstuvwxyz0123456789ab\u00e9\"}";
+	struct proc_result res;
+	char why[256];
+
+	cr_assert_eq(proto_result_decode(payload, strlen(payload), &res, why,
+	    sizeof(why)), -1);
+	assert_one_line(why);
+	cr_assert_str_eq(why, "'kind' 'a?bcdefghijklmnopqrstuvwxyz0123456789"
+	    "ab?' is not an error kind");
+}
+
+/*
+ * Found by reading the above: the token totals start from the manifest,
+ * which may hold anything, and adding to a total near the most a JSON
+ * integer holds overflowed.  A total stops there now.
+ */
+Test(fuzz_regress, token_totals_stop_at_the_most, .init = state_setup,
+    .fini = state_teardown, .timeout = 20)
+{
+	json_t *usage = json_pack("{s:I, s:i}", "total_tokens",
+	    (json_int_t)PROTO_TOKENS_MAX, "prompt_tokens", 3);
+
+	cr_assert_eq(resume(), 0, "%s", st.why);
+	json_object_set_new(st.tokens, "total_tokens",
+	    json_integer(LLONG_MAX - 5));
+	json_object_set_new(st.tokens, "prompt_tokens", json_integer(-7));
+	state_add_usage(&st, usage);
+	state_add_usage(&st, usage);
+	cr_assert_eq(json_integer_value(json_object_get(st.tokens,
+	    "total_tokens")), LLONG_MAX);
+	cr_assert_eq(json_integer_value(json_object_get(st.tokens,
+	    "prompt_tokens")), -1);
+	json_decref(usage);
 }

@@ -440,3 +440,41 @@ Test(fuzz_regress, token_totals_stop_at_the_most, .init = state_setup,
 	    "prompt_tokens")), -1);
 	json_decref(usage);
 }
+
+/*
+ * fuzz_retry, 2026-12-01: a 429 whose RetryInfo asked for more than
+ * PROTO_RETRY_AFTER_MAX ms ("9223336018427387s", the fixture's first
+ * field) was sent by the worker as it came, and the supervisor refused
+ * the RESULT: the row failed as a protocol error, not rate limited.  The
+ * encoder sends the most the decoder takes.
+ */
+Test(fuzz_regress, a_retry_delay_past_what_proto_takes)
+{
+	struct proc_result res, got;
+	struct llm_outcome o;
+	char body[512], err[256], *in, *text;
+	size_t len;
+
+	in = fixture("retry-delay-past-proto", &len);
+	cr_assert_str_eq(in, "9223336018427387s");
+	scratch_fmt(body, sizeof(body), "{\"error\":{\"code\":429,\"message\":"
+	    "\"x\",\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":"
+	    "\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":"
+	    "\"%s\"}]}}", in);
+	cr_assert_eq(gemini_parse(429, body, strlen(body), &o), 0);
+	cr_assert_eq(o.kind, KIND_RATE_LIMITED);
+	cr_assert_gt(o.retry_after_ms, PROTO_RETRY_AFTER_MAX);
+	proc_result_init(&res);
+	proc_result_error(&res, o.kind, "%s", o.message);
+	res.retry_after_ms = o.retry_after_ms;
+	cr_assert_not_null(text = proto_result_encode(&res, &len));
+	cr_assert_eq(proto_result_decode(text, len, &got, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_eq(got.kind, KIND_RATE_LIMITED);
+	cr_assert_eq(got.retry_after_ms, PROTO_RETRY_AFTER_MAX);
+	free(text);
+	free(in);
+	llm_outcome_release(&o);
+	proc_result_release(&res);
+	proc_result_release(&got);
+}

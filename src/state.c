@@ -118,6 +118,8 @@ lock_output(struct state *s)
 		    strerror(errno)), -1;
 	}
 	pidfile_write(s->out_pfh);
+	/* Best effort: a leftover it cannot remove costs disk, not rows. */
+	(void)durable_remove_stale(s->o.output);
 	return 0;
 }
 

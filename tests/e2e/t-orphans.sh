@@ -1,12 +1,14 @@
-# kill -9 of the supervisor: within a second no worker is left, whether
-# it waits for its next row (end of file on its channel) or is stuck in an
-# API call that will not answer (PR_SET_PDEATHSIG).  And a stale lock
-# never blocks.
+# kill -9 of the supervisor: no worker is left, whether it waits for its
+# next row (end of file on its channel) or is stuck in an API call that
+# will not answer for ten minutes (PR_SET_PDEATHSIG).  The test waits for
+# that state (up to WAIT_LIMIT, 30 s: far less than the hang) and prints
+# how long it took: no timing is asserted on a loaded machine.  And a
+# stale lock never blocks.
 . "$(dirname "$0")/lib.sh"
 gen_csv 2000 "$T/in.csv"
 
 # live PID...: those that still run (a zombie has ended), from /proc: a ps
-# can take 100 ms on a loaded machine, too slow to time a second with.
+# per poll is slow on a loaded machine.
 live() {
 	for _p in "$@"; do
 		read -r _s 2>/dev/null <"/proc/$_p/stat" || continue
@@ -17,8 +19,13 @@ live() {
 	done
 }
 
-# kill9 PID: kills the supervisor PID, then waits for its workers to end;
-# fails if one lives more than a second after the kill.
+# none_live PID...: none of them runs.
+none_live() {
+	[ -z "$(live "$@")" ]
+}
+
+# kill9 PID: kills the supervisor PID, then waits until none of its
+# workers runs; prints how long that took.
 kill9() {
 	_kids=$(ps -o pid= --ppid "$1" | tr -d ' ')
 	[ -n "$_kids" ] || fail "pid $1 has no workers"
@@ -27,12 +34,8 @@ kill9() {
 	wait "$1" 2>/dev/null
 	_rc=$?
 	[ "$_rc" -eq 137 ] || fail "killed supervisor: exit $_rc"
-	while [ -n "$(live $_kids)" ]; do
-		_ms=$((($(date +%s%N) - _t0) / 1000000))
-		[ "$_ms" -le 1000 ] ||
-		    fail "workers alive $_ms ms after the kill: $(live $_kids | tr "\n" " ")"
-		sleep 0.01
-	done
+	poll none_live $_kids ||
+	    fail "workers of $1 alive after the kill ($POLL_WHY):" $(live $_kids)
 	echo "workers of $1 gone $((($(date +%s%N) - _t0) / 1000000)) ms after the kill"
 }
 
@@ -55,7 +58,7 @@ verify "$T/in.csv" "$T/out.jsonl"
 start_emulator
 printf 'x: {{id}} [[fake:hang]]\n' >"$T/prompt.txt"
 GEMINI_API_KEY=test-key "$ROWPOOL" run --endpoint "$EMU" --prompt "$T/prompt.txt" \
-    -j 4 -o "$T/hang.jsonl" "$T/in.csv" 2>"$T/hang.err" &
+    --timeout 600 -j 4 -o "$T/hang.jsonl" "$T/in.csv" 2>"$T/hang.err" &
 pid=$!
 track "$pid"
 hung() { [ "$(emu_stat 's["in_flight"]')" -ge 4 ]; }

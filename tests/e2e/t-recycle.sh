@@ -10,8 +10,6 @@ J=4
 S="$T/out.jsonl.state"
 awk -v n="$N" 'BEGIN { print "id,v"; for (i = 0; i < n; i++) print i ",x" i }' \
     >"$T/in.csv"
-# A fork costs milliseconds on a shared machine: minutes, not 30 s.
-WAIT_LIMIT=900
 ROWPOOL_TEST_FAULT=hang:$((N - 1)) "$ROWPOOL" run --processor echo -j "$J" \
     --worker-max-rows 1 --batch-size 100 --grace 1 -q \
     -o "$T/out.jsonl" "$T/in.csv" 2>"$T/err" &
@@ -38,10 +36,30 @@ zombies() {
 	ps -o stat= --ppid "$pid" | grep -c '^Z'
 }
 
+# progress AT: waits until the manifest counts AT rows done.  A fork costs
+# milliseconds on a loaded machine, so the whole wait may take minutes:
+# it fails only when no row is committed for WAIT_LIMIT seconds (30), or
+# when the run ends.
+progress() {
+	_last=-1
+	until rows_done_ge "$S" "$1"; do
+		_now=$(manifest_field "$S" rows_done) || _now=0
+		if [ "$_now" -ne "$_last" ]; then
+			_last=$_now
+			_stall=$(($(date +%s) + ${WAIT_LIMIT:-30}))
+		fi
+		alive "$pid" || fail "the run ended at $_now rows: $(cat "$T/err")"
+		[ "$(date +%s)" -lt "$_stall" ] ||
+		    fail "no row committed for ${WAIT_LIMIT:-30} s at $_now rows;" \
+		    "$(zombies) zombie workers"
+		sleep 0.2
+	done
+}
+
 # sample AT: the supervisor's files at AT rows done, in $T/fds.AT; fails
 # on more channels or zombies than workers.
 sample() {
-	wait_rows_done -p "$pid" "$S" "$1"
+	progress "$1"
 	fds >"$T/fds.$1"
 	z=$(zombies)
 	echo "at $1 rows done: $(($(wc -l <"$T/fds.$1") + SOCKETS)) fds" \

@@ -1,9 +1,13 @@
 # 100 launches of one command at once, on one state directory: exactly
-# one runs; the 99 others exit 75 naming its pid ("in use by pid N"); the
+# one runs; the 99 others exit 75 naming it: "in use by pid N", or, when
+# one looks in the moment between the winner's flock and its pid written
+# (libbsd's pidfile_open waits 100 ms for the pid: a loaded machine can
+# take longer), "in use by another run (its pid not written yet)".  The
 # one that runs finishes, and its output is right.  The launches wait
 # behind a FIFO, then all go at once; the winner is stopped (SIGSTOP)
 # once it holds the lock until the others have ended, so that none can
-# come after it finished and run the finished run again.
+# come after it finished and run the finished run again.  Last, a lock
+# held with no pid in it (flock(1)) gives that second message at once.
 . "$(dirname "$0")/lib.sh"
 N=100
 gen_csv 500 "$T/in.csv"
@@ -60,10 +64,26 @@ while [ "$i" -lt "$N" ]; do
 	[ ! -s "$T/out.$i" ] || fail "launch $i wrote on stdout: $(cat "$T/out.$i")"
 	i=$((i + 1))
 done
-cat "$T"/err.* | grep -Fvcx "rowpool: state '$T/out.jsonl.state' is in use by pid $w" \
-    >"$T/others" && fail "not all said 'in use by pid $w':
+BUSY="rowpool: state '$T/out.jsonl.state' is in use by"
+NOPID="another run (its pid not written yet)"
+cat "$T"/err.* | grep -Fvx -e "$BUSY pid $w" -e "$BUSY $NOPID" >"$T/others" &&
+    fail "not all said 'in use by pid $w' (or by $NOPID):
 $(cat "$T"/err.* | sort | uniq -c)"
 [ "$(cat "$T"/err.* | wc -l)" -eq $((N - 1)) ] ||
     fail "want $((N - 1)) lines on stderr: $(cat "$T"/err.* | sort | uniq -c)"
 verify "$T/in.csv" "$T/out.jsonl"
-echo "$N launches: $w ran, $lost exited 75 naming it"
+nopid=$(cat "$T"/err.* | grep -Fcx "$BUSY $NOPID")
+echo "$N launches: $w ran, $lost exited 75 naming it ($nopid before its pid was written)"
+
+# A lock taken (flock) by a process that writes no pid in it.
+rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
+mkdir "$T/out.jsonl.state"
+: >"$T/out.jsonl.state/lock"
+flock -x "$T/out.jsonl.state/lock" sleep 600 &
+track "$!"
+held() { ! flock -n -x "$T/out.jsonl.state/lock" true; }
+wait_for "flock(1) to hold the lock" held
+expect_exit 75 "$ROWPOOL" run --processor echo -q -o "$T/out.jsonl" "$T/in.csv" \
+    2>"$T/err.nopid"
+[ "$(cat "$T/err.nopid")" = "$BUSY $NOPID" ] ||
+    fail "a lock without a pid: $(cat "$T/err.nopid")"

@@ -15,6 +15,7 @@
 #include "rowpool/apikey.h"
 #include "rowpool/http.h"
 #include "rowpool/llm.h"
+#include "rowpool/proc_llm.h"
 #include "rowpool/processor.h"
 #include "rowpool/schema.h"
 #include "rowpool/secret.h"
@@ -220,8 +221,8 @@ llm_fini(void *state)
 }
 
 static int
-llm_init(enum api api, void **state, const struct proc_config *cfg,
-    char *err, size_t errlen)
+llm_setup(enum api api, void **state, const struct proc_config *cfg,
+    bool with_http, char *err, size_t errlen)
 {
 	const json_t *s = cfg->settings;
 	const char *text = setting_str(s, "prompt");
@@ -241,12 +242,20 @@ llm_init(enum api api, void **state, const struct proc_config *cfg,
 	if (text == NULL || make_url(l, s, err, errlen) == -1 ||
 	    (l->tmpl = template_parse(text, strlen(text), err,
 	    errlen)) == NULL ||
-	    (l->http = make_http(api, cfg, err, errlen)) == NULL) {
+	    (with_http && (l->http = make_http(api, cfg, err, errlen)) ==
+	    NULL)) {
 		llm_fini(l);
 		return -1;
 	}
 	*state = l;
 	return 0;
+}
+
+static int
+llm_init(enum api api, void **state, const struct proc_config *cfg,
+    char *err, size_t errlen)
+{
+	return llm_setup(api, state, cfg, true, err, errlen);
 }
 
 static int
@@ -492,3 +501,52 @@ const struct processor proc_openai = {
 	.process = llm_process,
 	.fini = llm_fini,
 };
+
+/* ---- batch mode (proc_llm.h) ---- */
+
+struct llm *
+llm_batch_open(const struct proc_config *cfg, bool with_http, char *err,
+    size_t errlen)
+{
+	void *l;
+
+	if (llm_setup(API_GEMINI, &l, cfg, with_http, err, errlen) == -1)
+		return NULL;
+	return l;
+}
+
+char *
+llm_batch_body(struct llm *l, json_t *row)
+{
+	char *prompt, *body;
+	size_t len;
+
+	if ((prompt = template_render(l->tmpl, row, &len)) == NULL)
+		return NULL;
+	body = request_body(l, prompt);
+	free(prompt);
+	return body;
+}
+
+void
+llm_batch_read(struct llm *l, long status, const char *body, size_t len,
+    struct proc_result *res)
+{
+	struct http_response resp = { .status = status, .body = body,
+	    .len = len };
+
+	response(l, &resp, res);
+}
+
+void
+llm_batch_process(struct llm *l, json_t *row, uint64_t index,
+    struct proc_result *res)
+{
+	llm_process(l, row, index, res);
+}
+
+void
+llm_batch_close(struct llm *l)
+{
+	llm_fini(l);
+}

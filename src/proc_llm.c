@@ -539,13 +539,6 @@ llm_batch_read(struct llm *l, long status, const char *body, size_t len,
 }
 
 void
-llm_batch_process(struct llm *l, json_t *row, uint64_t index,
-    struct proc_result *res)
-{
-	llm_process(l, row, index, res);
-}
-
-void
 llm_batch_close(struct llm *l)
 {
 	llm_fini(l);

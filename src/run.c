@@ -21,6 +21,10 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "rowpool/batch.h"
+#include "rowpool/batchapi.h"
+#include "rowpool/batchfile.h"
+#include "rowpool/batchstate.h"
 #include "rowpool/dryrun.h"
 #include "rowpool/frame.h"
 #include "rowpool/gate.h"
@@ -95,6 +99,8 @@ struct run {
 	}			 held[STREAK_MAX];
 	unsigned		 nheld;
 	bool			 systematic;	/* stopped by the streak */
+	struct batch		*batch;		/* --mode batch, else NULL */
+	struct task		*lent;		/* the row batch mode took */
 };
 
 void
@@ -115,6 +121,8 @@ run_opts_init(struct run_opts *o)
 	o->max_outage_ms = 15 * 60 * 1000;
 	o->unreachable_ms = 20 * 1000;
 	o->progress_ms = 60 * 1000;
+	o->batch_rows = 10000;
+	o->batch_poll_ms = 60 * 1000;
 }
 
 /* Records the first fatal condition; later ones do not overwrite it. */
@@ -314,7 +322,8 @@ record_ok(struct run *r, struct task *t, const struct proc_result *res,
 	state_add_usage(&r->st, json_object_get(res->extra, "usage"));
 	if (r->price != NULL)
 		r->st.cost_usd += price_cost(r->price, json_object_get(res->extra,
-		    "usage"));
+		    "usage")) * (json_is_true(json_object_get(res->extra,
+		    "batch")) ? BATCH_PRICE_FACTOR : 1);
 	gate_success(&r->gate, t->est_tokens, proto_usage(res,
 	    "total_tokens"), proto_usage(res, "output_tokens"));
 	pool_set_limit(r->pool, gate_limit(&r->gate));
@@ -502,6 +511,10 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 	struct task *t = o->ctx;
 	int64_t now = pool_now();
 
+	if (r->batch != NULL && (o->row & BATCH_OP_BIT)) {
+		batch_outcome(r->batch, o);
+		return;
+	}
 	r->inflight--;
 	r->inflight_est -= t->est_tokens;
 	r->inflight_cost -= t->est_cost;
@@ -541,7 +554,8 @@ dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 	r->rep.stats.requests++;
 	r->rep.stats.retries += t->a.failures > 0;
 	r->inflight++;
-	pt->row = t->row;
+	/* Batch mode sends a retry online as the request it was. */
+	pt->row = t->row | (r->batch != NULL ? BATCH_REQUEST_BIT : 0);
 	pt->payload = t->payload;
 	pt->len = t->len;
 	pt->ctx = t;
@@ -623,7 +637,8 @@ read_row(struct run *r, int64_t now)
 	bool want;
 
 	while (!r->input_eof && r->status == 0) {
-		want = state_wanted(&r->st, r->nrows) && in_shard(r, r->nrows);
+		want = state_wanted(&r->st, r->nrows) && in_shard(r, r->nrows) &&
+		    (r->batch == NULL || !batch_holds(r->batch, r->nrows));
 		if (!input_step(r, &row, want, &st))
 			break;
 		if (!want)
@@ -656,7 +671,7 @@ candidate(struct run *r, int64_t now)
 		r->next = NULL;
 		return t;
 	}
-	if (gate_prefers_fresh(&r->gate) && !r->input_eof &&
+	if (gate_prefers_fresh(&r->gate) && !r->input_eof && r->batch == NULL &&
 	    (t = read_row(r, now)) != NULL)
 		return t;
 	t = TAILQ_FIRST(&r->retryq);
@@ -666,7 +681,7 @@ candidate(struct run *r, int64_t now)
 		r->nretry--;
 		return t;
 	}
-	return read_row(r, now);
+	return r->batch == NULL ? read_row(r, now) : NULL;
 }
 
 static enum pool_next
@@ -676,7 +691,7 @@ no_task(struct run *r, int64_t now, int64_t *wake_at)
 
 	if (r->status != 0)
 		return POOL_WAIT;
-	if (!r->input_eof) {
+	if (!r->input_eof && r->batch == NULL) {
 		run_fail(r, EX_OSERR, "out of memory");
 		stop_pool(r, true);
 		return POOL_WAIT;
@@ -743,9 +758,9 @@ estimate_cost(const struct run *r, const struct task *t)
 }
 
 static enum pool_next
-cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
+next_online(struct run *r, int64_t now, struct pool_task *pt,
+    int64_t *wake_at)
 {
-	struct run *r = arg;
 	struct task *t;
 	int64_t w;
 
@@ -771,6 +786,19 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 		return POOL_WAIT;
 	}
 	return dispatch_task(r, t, pt);
+}
+
+static enum pool_next	next_batch(struct run *, int64_t, struct pool_task *,
+			    int64_t *);
+
+static enum pool_next
+cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
+{
+	struct run *r = arg;
+
+	if (r->batch != NULL)
+		return next_batch(r, now, pt, wake_at);
+	return next_online(r, now, pt, wake_at);
 }
 
 /* ---- time ---- */
@@ -950,6 +978,8 @@ cb_worker_main(int fd, void *arg)
 
 	if (r->o->worker_main != NULL)
 		return r->o->worker_main(fd, r->o->worker_arg);
+	if (r->batch != NULL)
+		return worker_serve(fd, &batchapi_processor, &r->pcfg);
 	return worker_serve(fd, r->proc, &r->pcfg);
 }
 
@@ -962,6 +992,212 @@ static const struct pool_ops run_pool_ops = {
 	.child_setup = cb_child_setup,
 	.worker_main = cb_worker_main,
 };
+
+/* ---- batch mode (batch.h): what the run lends it ---- */
+
+/* The next row for a chunk: a retry (unless they go online), else a
+ * fresh row. */
+static int
+bh_take(void *arg, int64_t now, struct batch_row *br)
+{
+	struct run *r = arg;
+	struct task *t;
+
+	task_free(r->lent);
+	r->lent = NULL;
+	if (r->status != 0)
+		return -1;
+	br->request = false;
+	if (!r->o->batch_retry_online && (t = TAILQ_FIRST(&r->retryq)) !=
+	    NULL) {
+		TAILQ_REMOVE(&r->retryq, t, entry);
+		r->nretry--;
+		br->request = true;
+	} else if ((t = read_row(r, now)) == NULL)
+		return r->status != 0 ? -1 : 0;
+	r->lent = t;
+	br->row = t->row;
+	br->json = t->payload;
+	br->len = t->len;
+	br->attempts = t->a.attempts;
+	return 1;
+}
+
+static bool
+bh_wanted(void *arg, uint64_t row)
+{
+	struct run *r = arg;
+
+	return state_wanted(&r->st, row);
+}
+
+/*
+ * A row's failed line: charged (a batch has no outage to wait out),
+ * retried per its kind's policy up to --retries, failed after.
+ */
+static void
+batch_row_failed(struct run *r, struct task *t, const struct proc_result *res,
+    int64_t now)
+{
+	const struct kind_info *ki = kind_info(res->kind);
+	struct failure f = { .kind = res->kind, .message = res->message,
+	    .retry_after = -1, .retry = res->retry };
+	enum retry_policy pol = res->retry >= 0 ?
+	    (enum retry_policy)res->retry : ki->retry;
+	bool in_streak;
+
+	if (ki->stop != 0) {
+		run_fail(r, ki->stop, "%s: %s%s", ki->stop_what, res->message,
+		    ki->stop_hint);
+		stop_pool(r, ki->stop_now);
+		task_free(t);	/* undone: the rerun does it */
+		return;
+	}
+	in_streak = streak_says(r, &f, now);
+	if (t->a.attempts < retry_allowed(pol, &r->ro) && !r->systematic) {
+		log_info("row %llu: %s: %s; retried", (unsigned long long)t->row,
+		    kind_name(res->kind), res->message);
+		t->not_before = now;
+		retry_push(r, t);
+		return;
+	}
+	if (r->systematic)
+		;	/* left undone */
+	else if (in_streak)
+		hold_failed(r, t, &f, now);
+	else
+		record_failed(r, t->row, t->a.attempts, res->kind,
+		    res->message, now);
+	task_free(t);
+}
+
+static void
+bh_result(void *arg, uint64_t row, unsigned attempts,
+    const struct proc_result *res, const char *request, size_t len,
+    int64_t latency, int64_t now)
+{
+	struct run *r = arg;
+	struct proc_result marked = *res;
+	struct task *t;
+
+	if ((t = task_new(row, request, len)) == NULL) {
+		run_fail(r, EX_OSERR, "out of memory");
+		stop_pool(r, true);
+		return;
+	}
+	t->a.attempts = attempts;
+	r->rep.stats.requests++;
+	if (!res->ok) {
+		batch_row_failed(r, t, res, now);
+		return;
+	}
+	/* "batch": true, in the record too: it was billed at half price. */
+	marked.extra = res->extra != NULL ? json_copy(res->extra) :
+	    json_object();
+	json_object_set_new(marked.extra, "batch", json_true());
+	stats_latency(&r->rep.stats, latency);
+	r->rep.stats.ok++;
+	record_ok(r, t, &marked, latency, now);
+	json_decref(marked.extra);
+	task_free(t);
+}
+
+static int
+bh_commit(void *arg, int64_t now)
+{
+	return commit(arg, now);
+}
+
+static void
+bh_fail(void *arg, int status, const char *why)
+{
+	struct run *r = arg;
+
+	run_fail(r, status, "%s", why);
+	stop_pool(r, false);
+}
+
+/*
+ * The pool's next task in batch mode: a call to the Batch API; else a
+ * retry online (--batch-retry online); else, with nothing left but
+ * batches running on the server and no --wait, the run stops (exit 75)
+ * for a later run to collect them.
+ */
+static enum pool_next
+next_batch(struct run *r, int64_t now, struct pool_task *pt,
+    int64_t *wake_at)
+{
+	enum batch_next st;
+	int64_t w = -1;
+
+	if (r->status != 0)
+		return POOL_WAIT;
+	if ((st = batch_next(r->batch, now, pt, wake_at)) == BATCH_TASK)
+		return POOL_TASK;
+	if (r->status == 0 && (r->nretry > 0 || r->next != NULL) &&
+	    next_online(r, now, pt, &w) == POOL_TASK)
+		return POOL_TASK;
+	*wake_at = earliest(*wake_at, w);
+	if (r->status != 0 || r->inflight > 0 || r->nretry > 0 ||
+	    r->next != NULL)
+		return POOL_WAIT;
+	flush_held(r, now);
+	if (st == BATCH_DONE)
+		return r->status == 0 ? POOL_DONE : POOL_WAIT;
+	if (st == BATCH_PARKED) {
+		run_fail(r, EX_TEMPFAIL, "%s", batch_parked_why(r->batch));
+		return POOL_DONE;
+	}
+	return POOL_WAIT;
+}
+
+/* Online mode refuses a state whose batches are not collected. */
+static int
+no_live_batches(struct run *r)
+{
+	json_t *root, *c;
+	unsigned n = 0;
+	size_t i;
+
+	if (r->o->restart || batchstate_load(r->st.dir, &root) != 1)
+		return 0;
+	json_array_foreach(json_object_get(root, "chunks"), i, c)
+		n += batchstate_live(c);
+	json_decref(root);
+	if (n == 0)
+		return 0;
+	run_fail(r, EX_USAGE, "'%s' has %u batch%s not collected yet: rerun "
+	    "with --mode batch to collect %s (rowpool cancel stops them)",
+	    r->st.dir, n, n == 1 ? "" : "es", n == 1 ? "it" : "them");
+	return -1;
+}
+
+static int
+open_batch(struct run *r, const char *fp)
+{
+	struct batch_opts bo = {
+		.dir = r->st.dir, .fingerprint = fp, .settings = r->o->settings,
+		.pcfg = &r->pcfg, .rows = r->o->batch_rows,
+		.max_bytes = BATCHFILE_MAX_BYTES, .wait = r->o->wait,
+		.restart = r->o->restart, .poll_min_ms = 1000,
+		.poll_max_ms = r->o->batch_poll_ms,
+		.max_outage_ms = r->o->max_outage_ms,
+		.unreachable_ms = r->o->unreachable_ms,
+		.host = { .arg = r, .take = bh_take, .wanted = bh_wanted,
+		    .result = bh_result, .commit = bh_commit, .fail = bh_fail },
+	};
+	char err[1024], n[32];
+	int status;
+
+	if (!r->o->batch_mode)
+		return no_live_batches(r);
+	if ((r->batch = batch_open(&bo, &status, err, sizeof(err))) == NULL)
+		return run_fail(r, status, "%s", err), -1;
+	if (batch_rows_waiting(r->batch) > 0)
+		report_say(&r->rep, "batch mode: %s rows in batches sent before",
+		    progress_num(batch_rows_waiting(r->batch), n, sizeof(n)));
+	return 0;
+}
 
 /* ---- start-up ---- */
 
@@ -1122,7 +1358,7 @@ start(struct run *r)
 		return -1;
 	if (state_recover(&r->st, fp) == -1)
 		return state_failed(r);
-	if (count_rows(r) == -1)
+	if (count_rows(r) == -1 || open_batch(r, fp) == -1)
 		return -1;
 	sigcatch_test_raise("startup");
 	if (signals_handle(r))
@@ -1219,6 +1455,8 @@ run_release(struct run *r)
 		task_free(t);
 	}
 	task_free(r->next);
+	task_free(r->lent);
+	batch_free(r->batch);
 	pool_free(r->pool);
 	if (r->in != NULL)
 		input_close(r->in);

@@ -10,13 +10,12 @@
  * Calling sequence:
  *  1. l = llm_batch_open(cfg, with_http, err, errlen): the prompt
  *     template, the schema and the request's fixed part from cfg's
- *     settings; with_http false in the supervisor (no libcurl there),
- *     true in a worker that will also send rows online;
+ *     settings; with_http false where no row is sent (the supervisor:
+ *     no libcurl there);
  *  2. llm_batch_body(l, row): a row's generateContent request body;
  *     llm_batch_read(l, status, body, len, &res): what came back for a
  *     row (an HTTP status and a GenerateContentResponse, or an error
- *     envelope) as its result; llm_batch_process(l, row, index, &res):
- *     the row sent online (with_http only);
+ *     envelope) as its result;
  *  3. llm_batch_close(l).
  */
 #ifndef ROWPOOL_PROC_LLM_H
@@ -39,8 +38,6 @@ char		*llm_batch_body(struct llm *l, json_t *row);
 /* Fills res (proc_result_init'ed), as the processor would. */
 void		 llm_batch_read(struct llm *l, long status, const char *body,
 		    size_t len, struct proc_result *res);
-void		 llm_batch_process(struct llm *l, json_t *row, uint64_t index,
-		    struct proc_result *res);
 void		 llm_batch_close(struct llm *l);
 
 #endif

@@ -48,6 +48,11 @@ struct run_opts {
 	int64_t			 unreachable_ms;	/* API never reached this
 						   long: stop (exit 69) */
 	bool			 restart;
+	bool			 batch_mode;	/* --mode batch (batch.h) */
+	unsigned		 batch_rows;	/* --batch-rows */
+	bool			 batch_retry_online;	/* --batch-retry online */
+	bool			 wait;		/* --wait */
+	int64_t			 batch_poll_ms;	/* --batch-poll */
 	bool			 dry_run;	/* see dryrun.h */
 	unsigned		 retry_kinds;	/* --retry-failed: bits 1 << kind */
 	bool			 strict;

@@ -15,7 +15,10 @@ one line per request, {"key": K, "response": GenerateContentResponse} or
 {"key": K, "error": google.rpc.Status}, not in input order.
 
 A batch is PENDING, then RUNNING, then ends batch_delay_s after its
-creation (mutable: /_fake/config).  Its lines are answered when it ends,
+creation (mutable: /_fake/config, read whenever the batch is looked at, so
+a test can hold batches running and then let them end).  A create is
+counted before batch_create_delay_s passes and its answer goes out, so a
+client killed meanwhile has submitted without knowing the batch's name.  Its lines are answered when it ends,
 through the same directives as generateContent ([[fake:500x1]] is an error
 line the first time that prompt is sent, in a batch or not); batch-level
 outcomes (batch-failed, batch-expired) end the whole batch so, and
@@ -349,10 +352,11 @@ def advance(h, b):
     at a time (b["mu"])."""
     with b["mu"]:
         now = time.time()
+        delay = h.server.cfg.batch_delay_s
         if b["state"] in ("PENDING", "RUNNING"):
-            if now >= b["created"] + b["delay"]:
+            if now >= b["created"] + delay:
                 finish(h, b, now)
-            elif now >= b["created"] + b["delay"] * 0.3:
+            elif now >= b["created"] + delay * 0.3:
                 b["state"] = "RUNNING"
 
 
@@ -409,11 +413,12 @@ def create(h, version, model, query, body):
     name = "batches/" + store.next_id("batch")
     b = {"name": name, "display": display, "model": model, "file": fid,
          "lines": parse_input(f["data"]), "created": time.time(),
-         "delay": cfg.batch_delay_s, "state": "PENDING", "mu": threading.Lock()}
+         "state": "PENDING", "mu": threading.Lock()}
     with store.lock:
         store.batches[name] = b
         store.submissions[display] = store.submissions.get(display, 0) + 1
     store.bump("creates")
+    pause(h, cfg.batch_create_delay_s)
     return h.send_json(200, operation(b))
 
 

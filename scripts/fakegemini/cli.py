@@ -136,9 +136,11 @@ def parse_args(argv):
       help="exit by itself after S seconds (safety net for scripts; default 0: never)")
     a("--batch-delay-s", type=float, default=1.0, metavar="S",
       help="a batch ends S seconds after its creation: PENDING, then RUNNING from 30%% "
-           "of S (default 1)")
+           "of S (default 1; /_fake/config changes it for running batches too)")
     a("--batch-upload-delay-s", type=float, default=0.0, metavar="S",
       help="a Files API upload takes S seconds more (default 0)")
+    a("--batch-create-delay-s", type=float, default=0.0, metavar="S",
+      help="a batch create is counted, then answered S seconds later (default 0)")
     a("--batch-download-delay-s", type=float, default=0.0, metavar="S",
       help="a responses file download takes S seconds more (default 0)")
     a("--batch-page-max", type=int, default=20, metavar="N",

@@ -17,7 +17,7 @@ class Config:
                "latency_max_ms": float, "retry_delay_s": float, "retry_delay_style": str,
                "known_models": str, "hang_max_s": float, "chunked": bool, "lenient": bool,
                "max_conn_requests": int, "batch_delay_s": float,
-               "batch_upload_delay_s": float, "batch_download_delay_s": float,
+               "batch_upload_delay_s": float, "batch_create_delay_s": float, "batch_download_delay_s": float,
                "batch_page_max": int}
 
     def __init__(self, a):

@@ -118,13 +118,10 @@ class Batches(unittest.TestCase):
 
     def test_cancel_list_delete_and_submissions(self):
         fid = self.upload(self.lines(["name: Zed"]))
-        self.fake.proc  # noqa: B018 (the server is up)
         c = self.fake.conn()
         c.request("POST", "/_fake/config", body=json.dumps({"batch_delay_s": 60}))
         c.getresponse().read()
         ops = [self.create(fid, "t-list") for _ in range(2)]
-        c.request("POST", "/_fake/config", body=json.dumps({"batch_delay_s": 0.3}))
-        c.getresponse().read()
         r, _ = self.call("POST", "/v1beta/%s:cancel" % ops[0]["name"])
         self.assertEqual(r.status, 200)
         op = self.wait_done(ops[0]["name"])
@@ -143,6 +140,8 @@ class Batches(unittest.TestCase):
         self.assertEqual(r.status, 200)
         r, _ = self.call("GET", "/v1beta/" + ops[1]["name"])
         self.assertEqual(r.status, 404)
+        c.request("POST", "/_fake/config", body=json.dumps({"batch_delay_s": 0.3}))
+        c.getresponse().read()
         c.request("GET", "/_fake/stats")
         st = json.loads(c.getresponse().read())["batch"]
         c.close()

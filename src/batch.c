@@ -1061,33 +1061,45 @@ parked(const struct batch *b)
 	return true;
 }
 
+/* Builds chunks while rows wait for one; false when the run stops. */
+static bool
+build(struct batch *b, int64_t now)
+{
+	int r;
+
+	while (b->dirty)
+		if ((r = build_one(b, now)) == -1)
+			return false;
+		else if (r == 0)
+			b->dirty = false;
+	return true;
+}
+
 enum batch_next
 batch_next(struct batch *b, int64_t now, struct pool_task *pt,
     int64_t *wake_at)
 {
 	struct chunk *c, *next;
-	enum batch_next st;
-	int r;
 
 	*wake_at = -1;
-	while (b->dirty)
-		if ((r = build_one(b, now)) == -1)
+	do {	/* a chunk collected here may leave rows to retry */
+		if (!build(b, now))
 			return BATCH_WAIT;
-		else if (r == 0)
-			b->dirty = false;
-	TAILQ_FOREACH_SAFE(c, &b->live, entry, next) {
-		if (c->op != NULL)
-			continue;
-		if (c->not_before > now) {
-			if (b->o.wait || c->step != STEP_SUBMITTED ||
-			    !c->polled)
-				*wake_at = earliest(*wake_at, c->not_before);
-			continue;
+		TAILQ_FOREACH_SAFE(c, &b->live, entry, next) {
+			if (c->op != NULL)
+				continue;
+			if (c->not_before > now) {
+				if (b->o.wait || c->step != STEP_SUBMITTED ||
+				    !c->polled)
+					*wake_at = earliest(*wake_at,
+					    c->not_before);
+				continue;
+			}
+			if (chunk_call(b, c, now, pt) == BATCH_TASK)
+				return BATCH_TASK;
 		}
-		if ((st = chunk_call(b, c, now, pt)) == BATCH_TASK)
-			return st;
-	}
-	if (TAILQ_EMPTY(&b->live) && !b->dirty)
+	} while (b->dirty);
+	if (TAILQ_EMPTY(&b->live))
 		return BATCH_DONE;
 	return parked(b) ? BATCH_PARKED : BATCH_WAIT;
 }

@@ -131,7 +131,9 @@ call(struct bapi *b, const struct http_request *req, const char *what,
 	else if (r == 0)
 		api_failed(res, what, resp->status, NULL, &o);
 	else if (!llm_status_2xx(resp->status) ||
-	    json_object_get(root, "error") != NULL) {
+	    (json_object_get(root, "error") != NULL &&
+	    json_object_get(root, "name") == NULL)) {
+		/* (an Operation's "error" is its batch's, not the call's) */
 		api_failed(res, what, resp->status, root, &o);
 		json_decref(root);
 		root = NULL;

@@ -1134,7 +1134,8 @@ next_batch(struct run *r, int64_t now, struct pool_task *pt,
 		return POOL_WAIT;
 	if ((st = batch_next(r->batch, now, pt, wake_at)) == BATCH_TASK)
 		return POOL_TASK;
-	if (r->status == 0 && (r->nretry > 0 || r->next != NULL) &&
+	if (r->o->batch_retry_online && r->status == 0 &&
+	    (r->nretry > 0 || r->next != NULL) &&
 	    next_online(r, now, pt, &w) == POOL_TASK)
 		return POOL_TASK;
 	*wake_at = earliest(*wake_at, w);

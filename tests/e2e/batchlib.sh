@@ -65,3 +65,12 @@ row_is() {
 	got=$(field "$line" 'r["status"], r.get("error", {}).get("kind", "-"), r["attempts"]')
 	[ "$got" = "('$2', '$3', $4)" ] || fail "row $1: want $2 $3 $4, got $got: $line"
 }
+
+# brun_bg ARGS...: brun in the background; pid is its pid (tracked).
+brun_bg() {
+	"$ROWPOOL" run --mode batch --endpoint "$EMU" --prompt "$T/prompt.txt" \
+	    --schema "$T/schema.json" --batch-poll 1 -o "$T/out.jsonl" "$@" \
+	    "$T/in.csv" &
+	pid=$!
+	track "$pid"
+}

@@ -69,8 +69,7 @@ rowset_add(struct rowset *s, uint64_t row)
 		if (i > 0)
 			join_next(s, i - 1);
 	} else if (i > 0 && s->r[i - 1].last + 1 == row) {
-		s->r[i - 1].last = row;
-		join_next(s, i - 1);
+		s->r[i - 1].last = row;	/* r[i] is not row + 1: seen above */
 	} else {
 		if (buf_grow_array((void **)&s->r, &s->cap, s->n + 1,
 		    sizeof(*s->r)) == -1)

@@ -89,6 +89,7 @@ struct batch {
 	struct chunkq		 live;
 	struct llm		*llm;		/* renders requests */
 	bool			 dirty;		/* rows may wait for a chunk */
+	bool			 collected;	/* a chunk was, this turn */
 	unsigned		 inflight;	/* calls */
 	uint64_t		 seq;
 	int64_t			 failing_since;	/* calls failing, or -1 */
@@ -261,12 +262,33 @@ load_chunks(struct batch *b, char *err, size_t errlen)
 	return 0;
 }
 
+/* --restart forgets the chunks: say so when batches of them may run. */
+static void
+forget(const struct batch *b)
+{
+	json_t *old, *c;
+	unsigned n = 0;
+	size_t i;
+
+	if (batchstate_load(b->o.dir, &old) != 1)
+		return;
+	json_array_foreach(json_object_get(old, "chunks"), i, c)
+		n += batchstate_live(c);
+	json_decref(old);
+	if (n > 0)
+		log_warnx("--restart: %u batches of the run before are left as "
+		    "they are, not collected (rowpool cancel before --restart "
+		    "stops them)", n);
+}
+
 static int
 load_root(struct batch *b, int *status, char *err, size_t errlen)
 {
 	char job[16];
 	int r = b->o.restart ? 0 : batchstate_load(b->o.dir, &b->root);
 
+	if (b->o.restart)
+		forget(b);
 	if (r == -1) {
 		*status = errno == EBADMSG ? EX_DATAERR : EX_IOERR;
 		snprintf(err, errlen, "batch state '%s/%s': %s", b->o.dir,
@@ -827,6 +849,7 @@ finalize(struct batch *b, struct chunk *c, int64_t now)
 	TAILQ_REMOVE(&b->live, c, entry);
 	chunk_free(c);
 	b->dirty = true;
+	b->collected = true;
 }
 
 /* ---- outcomes of calls ---- */
@@ -1061,17 +1084,23 @@ parked(const struct batch *b)
 	return true;
 }
 
-/* Builds chunks while rows wait for one; false when the run stops. */
+/*
+ * One chunk, when rows may wait for one; false when the run stops.  One
+ * a turn: the pool's loop goes on between two (signals, outcomes).
+ */
 static bool
-build(struct batch *b, int64_t now)
+build(struct batch *b, int64_t now, int64_t *wake_at)
 {
 	int r;
 
-	while (b->dirty)
-		if ((r = build_one(b, now)) == -1)
-			return false;
-		else if (r == 0)
-			b->dirty = false;
+	if (!b->dirty)
+		return true;
+	if ((r = build_one(b, now)) == -1)
+		return false;
+	if (r == 0)
+		b->dirty = false;
+	else
+		*wake_at = now;	/* more rows may wait: again at once */
 	return true;
 }
 
@@ -1083,8 +1112,9 @@ batch_next(struct batch *b, int64_t now, struct pool_task *pt,
 
 	*wake_at = -1;
 	do {	/* a chunk collected here may leave rows to retry */
-		if (!build(b, now))
+		if (!build(b, now, wake_at))
 			return BATCH_WAIT;
+		b->collected = false;
 		TAILQ_FOREACH_SAFE(c, &b->live, entry, next) {
 			if (c->op != NULL)
 				continue;
@@ -1098,7 +1128,9 @@ batch_next(struct batch *b, int64_t now, struct pool_task *pt,
 			if (chunk_call(b, c, now, pt) == BATCH_TASK)
 				return BATCH_TASK;
 		}
-	} while (b->dirty);
+	} while (b->collected);
+	if (b->dirty)
+		return BATCH_WAIT;
 	if (TAILQ_EMPTY(&b->live))
 		return BATCH_DONE;
 	return parked(b) ? BATCH_PARKED : BATCH_WAIT;

@@ -85,7 +85,7 @@ durable_open(struct durable *d, const char *path, mode_t mode,
 		goto fail;
 	}
 	/* A stale temp file is what a crashed writer leaves behind. */
-	if (unlink(d->tmp) == -1 && errno != ENOENT) {
+	if (io_unlink(d->tmp) == -1 && errno != ENOENT) {
 		set_step(step, "unlink");
 		goto fail;
 	}
@@ -106,7 +106,7 @@ fail:
 static int
 durable_flush(struct durable *d)
 {
-	if (d->b.len > 0 && write_full(d->fd, d->b.p, d->b.len) == -1)
+	if (d->b.len > 0 && io_write(d->fd, d->b.p, d->b.len) == -1)
 		return -1;
 	buf_reset(&d->b);
 	return 0;
@@ -122,7 +122,7 @@ durable_write(struct durable *d, const void *p, size_t n, const char **step)
 	if (n > buf_room(&d->b) && durable_flush(d) == -1)
 		goto failed;
 	if (n >= DURABLE_BUFSZ) {
-		if (write_full(d->fd, p, n) == -1)
+		if (io_write(d->fd, p, n) == -1)
 			goto failed;
 		return 0;
 	}
@@ -159,7 +159,7 @@ durable_commit(struct durable *d, const char **step)
 	if (durable_flush(d) == -1)
 		goto fail;
 	what = "fsync";
-	if (fsync(d->fd) == -1)
+	if (io_fsync(d->fd) == -1)
 		goto fail;
 	what = "close";
 	fd = d->fd;
@@ -167,7 +167,7 @@ durable_commit(struct durable *d, const char **step)
 	if (close(fd) == -1)
 		goto fail;
 	what = "rename";
-	if (rename(d->tmp, d->path) == -1)
+	if (io_rename(d->tmp, d->path) == -1)
 		goto fail;
 	d->tmp[0] = '\0';
 	what = "fsync-dir";
@@ -190,7 +190,7 @@ durable_abort(struct durable *d)
 		close(d->fd);
 	d->fd = -1;
 	if (d->tmp[0] != '\0')
-		unlink(d->tmp);
+		io_unlink(d->tmp);
 	d->tmp[0] = '\0';
 	buf_release(&d->b);
 	errno = saved;

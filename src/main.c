@@ -36,8 +36,8 @@
 static const char usage_head[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
 "       rowpool check [OPTIONS] --output FILE INPUT|-\n"
-"       rowpool status [--json] STATE_DIR|OUTPUT\n"
-"       rowpool export [OPTIONS] STATE_DIR|OUTPUT\n"
+"       rowpool status [--json] STATE_DIR|OUTPUT...\n"
+"       rowpool export [OPTIONS] STATE_DIR|OUTPUT...\n"
 "       rowpool merge --output FILE [--allow-partial] SHARD...\n"
 "       rowpool cancel [--api-key-file FILE] STATE_DIR|OUTPUT\n"
 "       rowpool COMMAND --help; rowpool --help | --version\n"

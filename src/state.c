@@ -127,8 +127,8 @@ make_and_lock(struct state *s)
 		/* The new directory's entry must outlive a power cut too. */
 		if (path_dirname(path, sizeof(path), s->dir) == -1 ||
 		    fsync_dir(path) == -1)
-			return state_fail(s, EX_CANTCREAT, "state '%s': fsync "
-			    "of its directory: %s", s->dir,
+			return state_fail(s, io_exit_status(errno), "state "
+			    "'%s': fsync of its directory: %s", s->dir,
 			    strerror(errno)), -1;
 	} else if (errno != EEXIST)
 		return state_fail(s, EX_CANTCREAT, "state '%s': mkdir: %s",
@@ -568,11 +568,11 @@ unlink_state(struct state *s)
 
 	path_join(path, sizeof(path), s->dir, MANIFEST_NAME);
 	/* The manifest goes first: a journal without one counts for nothing. */
-	if ((unlink(path) == -1 && errno != ENOENT) ||
-	    (unlink(s->jpath) == -1 && errno != ENOENT) ||
+	if ((io_unlink(path) == -1 && errno != ENOENT) ||
+	    (io_unlink(s->jpath) == -1 && errno != ENOENT) ||
 	    fsync_dir(s->dir) == -1)
-		return state_fail(s, EX_CANTCREAT, "state '%s': --restart: %s",
-		    s->dir, strerror(errno)), -1;
+		return state_fail(s, io_exit_status(errno), "state '%s': "
+		    "--restart: %s", s->dir, strerror(errno)), -1;
 	return 0;
 }
 

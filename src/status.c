@@ -425,6 +425,10 @@ status_build(const json_t *m, const char *dir, int locked, pid_t pid,
 	rc |= put(o, "tokens", counts_or_null(json_object_get(m, "tokens")));
 	rc |= put(o, "cost_usd", number_or_null(json_object_get(m,
 	    "cost_usd")));
+	rc |= put(o, "shard", string_or_null(json_object_get(
+	    json_object_get(m, "settings"), "shard")));
+	rc |= put(o, "fingerprint", string_or_null(json_object_get(
+	    json_object_get(m, "input"), "fingerprint")));
 	rc |= put(o, "batches", batches_or_null(dir));
 	if (rc != 0) {
 		json_decref(o);

@@ -21,6 +21,7 @@
 #include "rowpool/apikey.h"
 #include "rowpool/batchapi.h"
 #include "rowpool/batchstate.h"
+#include "rowpool/buf.h"
 #include "rowpool/cmd.h"
 #include "rowpool/kind.h"
 #include "rowpool/log.h"
@@ -49,8 +50,8 @@ static const char cancel_usage[] =
 
 struct cancel {
 	json_t		*root;
-	json_t		*todo[1024];	/* chunks to cancel, in order */
-	size_t		 n, next, done, failed;
+	json_t		**todo;		/* chunks to cancel, in order */
+	size_t		 n, cap, next, done, failed;
 	int		 status;
 	struct proc_config pcfg;
 };
@@ -131,8 +132,8 @@ static const struct pool_ops cancel_ops = {
 	.worker_main = c_worker,
 };
 
-/* The chunks whose batch may still run. */
-static void
+/* The chunks whose batch may still run; -1 out of memory. */
+static int
 collect(struct cancel *c)
 {
 	json_t *chunk;
@@ -142,11 +143,14 @@ collect(struct cancel *c)
 	json_array_foreach(json_object_get(c->root, "chunks"), i, chunk) {
 		step = json_string_value(json_object_get(chunk, "step"));
 		if (step == NULL || strcmp(step, "submitted") != 0 ||
-		    json_string_value(json_object_get(chunk, "name")) == NULL ||
-		    c->n == sizeof(c->todo) / sizeof(c->todo[0]))
+		    json_string_value(json_object_get(chunk, "name")) == NULL)
 			continue;
+		if (buf_grow_array((void **)&c->todo, &c->cap, c->n + 1,
+		    sizeof(*c->todo)) == -1)
+			return -1;
 		c->todo[c->n++] = chunk;
 	}
+	return 0;
 }
 
 static int
@@ -187,16 +191,16 @@ cancel_dir(const char *dir, const char *keyfile)
 		return complain(rc == 0 ? EX_NOINPUT : EX_DATAERR, "'%s': no "
 		    "batch-mode state there%s%s", dir, rc == 0 ? "" : ": ",
 		    rc == 0 ? "" : strerror(errno));
-	collect(&c);
-	if (c.n == 0) {
-		printf("no batch to cancel in '%s'\n", dir);
-		json_decref(c.root);
-		return 0;
+	if (collect(&c) == -1 || c.n == 0) {
+		rc = c.n == 0 ? 0 : complain(EX_OSERR, "out of memory");
+		if (c.n == 0)
+			printf("no batch to cancel in '%s'\n", dir);
+		goto out;
 	}
 	if (apikey_load(processor_find("gemini"), keyfile, &key, err,
 	    sizeof(err)) == -1) {
-		json_decref(c.root);
-		return complain(EX_CONFIG, "%s", err);
+		rc = complain(EX_CONFIG, "%s", err);
+		goto out;
 	}
 	log_hide(key);
 	rc = secret_nodump() == -1 ? complain(EX_OSERR, "cannot turn core "
@@ -206,6 +210,8 @@ cancel_dir(const char *dir, const char *keyfile)
 	if (c.done > 0 && batchstate_save(dir, c.root, &step) == -1)
 		rc = complain(EX_IOERR, "batch state '%s/%s': %s: %s", dir,
 		    BATCHSTATE_FILE, step, strerror(errno));
+out:
+	free(c.todo);
 	json_decref(c.root);
 	return rc;
 }

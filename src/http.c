@@ -172,31 +172,37 @@ set_method(struct http *h, const struct http_request *req)
 	    strcmp(req->method, "GET") == 0 ? NULL : req->method) ? -1 : 0;
 }
 
+static struct curl_slist *
+append(struct curl_slist *l, const char *line, int *failed)
+{
+	struct curl_slist *n;
+
+	if (*failed)
+		return l;
+	if ((n = curl_slist_append(l, line)) == NULL)
+		*failed = 1;
+	return n != NULL ? n : l;
+}
+
 /* The handle's headers plus the request's own; NULL when it has none. */
 static struct curl_slist *
 extra_headers(struct http *h, const struct http_request *req, int *failed)
 {
-	struct curl_slist *l = NULL, *n, *it;
+	struct curl_slist *l = NULL, *it;
 	size_t i;
 
 	*failed = 0;
 	if (req->headers == NULL || req->headers[0] == NULL)
 		return NULL;
 	for (it = h->headers; it != NULL; it = it->next)
-		if ((n = curl_slist_append(l, it->data)) == NULL)
-			goto fail;
-		else
-			l = n;
+		l = append(l, it->data, failed);
 	for (i = 0; req->headers[i] != NULL; i++)
-		if ((n = curl_slist_append(l, req->headers[i])) == NULL)
-			goto fail;
-		else
-			l = n;
+		l = append(l, req->headers[i], failed);
+	if (*failed) {
+		curl_slist_free_all(l);
+		return NULL;
+	}
 	return l;
-fail:
-	curl_slist_free_all(l);
-	*failed = 1;
-	return NULL;
 }
 
 enum http_status

@@ -64,8 +64,9 @@ static const char usage_exit[] =
 "  70  internal error           71  workers cannot start, or out of\n"
 "  73  cannot create output         memory\n"
 "      or state                 74  I/O error\n"
-"  75  interrupted, locked, daily quota exhausted, or an outage past\n"
-"      --max-outage: rerun the same command to resume\n"
+"  75  interrupted, locked, daily quota exhausted, an outage past\n"
+"      --max-outage, or batches still running (--mode batch without\n"
+"      --wait): rerun the same command to resume\n"
 "  77  API key refused          78  configuration error\n";
 
 enum {

@@ -106,7 +106,7 @@ show(const char *dir, bool json)
 /* ---- several shards, as one run ---- */
 
 static const char *const sums[] = { "rows_total", "rows_done", "ok",
-    "failed", "retry_queue", "in_flight", NULL };
+    "failed", "cached", "retry_queue", "in_flight", NULL };
 
 static void
 add_number(json_t *into, const char *k, const json_t *v)

@@ -4,7 +4,9 @@
  * the complete new one; the temp file exists only while a writer is at
  * work, and a failed writer removes it.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,47 @@ durable_open_unique(struct durable *d, const char *path, mode_t mode,
 		return -1;
 	}
 	return 0;
+}
+
+/* NAME is BASE.rowpool-XXXXXX, as mkostemp makes it? */
+static int
+is_temp_of(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+	const char *x = name + n + sizeof(".rowpool-") - 1;
+
+	return strncmp(name, base, n) == 0 &&
+	    strncmp(name + n, ".rowpool-", sizeof(".rowpool-") - 1) == 0 &&
+	    strlen(x) == 6 && strspn(x, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+	    "klmnopqrstuvwxyz0123456789") == 6;
+}
+
+int
+durable_remove_stale(const char *path)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	struct dirent *e;
+	DIR *dp;
+	int n = 0, saved;
+
+	if (path_dirname(dir, sizeof(dir), path) == -1 ||
+	    (dp = opendir(dir)) == NULL)
+		return -1;
+	base = base != NULL ? base + 1 : path;
+	while ((e = readdir(dp)) != NULL) {
+		if (!is_temp_of(e->d_name, base) || snprintf(tmp, sizeof(tmp),
+		    "%s/%s", dir, e->d_name) >= (int)sizeof(tmp))
+			continue;
+		if (io_unlink(tmp) == 0)
+			n++;
+		else if (errno != ENOENT)
+			break;
+	}
+	saved = errno;
+	closedir(dp);
+	errno = saved;
+	return e != NULL ? -1 : n;
 }
 
 int

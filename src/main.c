@@ -75,7 +75,7 @@ enum {
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
 	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN, OPT_MAXCOST, OPT_PRICEFILE,
 	OPT_SYSLOG, OPT_SHARD, OPT_MODE, OPT_BATCHROWS, OPT_BATCHRETRY,
-	OPT_BATCHPOLL, OPT_WAIT,
+	OPT_BATCHPOLL, OPT_WAIT, OPT_CACHE, OPT_CACHEMAX,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -134,6 +134,11 @@ static const struct core_option core_options[] = {
 	    "ended (default: submit, collect what ended, exit 75)" },
 	{ "batch-poll", OPT_BATCHPOLL, "SECONDS", "batch mode: the longest "
 	    "wait between two polls of a batch (default 60)" },
+	{ "cache", OPT_CACHE, "DIR", "answer a request made before (by any "
+	    "run) from the response cache DIR, and keep each new ok answer "
+	    "there; none: no cache (default: $ROWPOOL_CACHE, else none)" },
+	{ "cache-max-bytes", OPT_CACHEMAX, "N[K|M|G]", "the cache's bound: "
+	    "least recently used answers go first (default 1G; 0: none)" },
 	{ "syslog", OPT_SYSLOG, NULL, "log to syslog(3) too (ident rowpool, "
 	    "facility user); --log none: syslog only" },
 	{ "dry-run", OPT_DRYRUN, NULL, "send nothing, write nothing: show the "
@@ -393,6 +398,30 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 }
 
 
+/* --cache-max-bytes: N, NK, NM, NG or NT (powers of 1024). */
+static uint64_t
+parse_bytes(const char *opt, const char *s)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' && end[1] == '\0' && (u = strchr(units,
+	    *end)) != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (s[0] == '-' || end == s || *end != '\0' || errno != 0 ||
+	    v > (UINT64_MAX >> shift))
+		usage_error("%s: '%s' is not a number of bytes (N, or N with "
+		    "K, M, G or T)", opt, s);
+	return (uint64_t)v << shift;
+}
+
 /* --price-file: over the built-in prices; a bad file is exit 78. */
 static const struct price_table *
 load_prices(const char *path)
@@ -484,6 +513,10 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_BATCHRETRY: o->batch_retry_online = parse_choice(
 	    "--batch-retry", arg, "batch", "online"); break;
 	case OPT_WAIT: o->wait = true; break;
+	case OPT_CACHE: o->cache_dir = arg; break;
+	case OPT_CACHEMAX:
+		o->cache_max_bytes = parse_bytes("--cache-max-bytes", arg);
+		break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
@@ -515,6 +548,13 @@ check_opts(struct run_opts *o, const char *input)
 		    "use --format csv or --format jsonl", input);
 	if (o->timeout_ms < 1)
 		usage_error("%s", "--timeout must be above 0");
+	if (o->cache_dir == NULL && getenv("ROWPOOL_CACHE") != NULL &&
+	    getenv("ROWPOOL_CACHE")[0] != '\0')
+		o->cache_dir = getenv("ROWPOOL_CACHE");
+	if (o->cache_dir != NULL && strcmp(o->cache_dir, "none") == 0)
+		o->cache_dir = NULL;	/* a directory named none: ./none */
+	else if (o->cache_dir != NULL && o->cache_dir[0] == '\0')
+		usage_error("%s", "--cache: the directory name is empty");
 	if (processor_find(o->processor) == NULL)
 		config_error("unknown processor '%s' (have: %s)", o->processor,
 		    processor_names());

@@ -486,7 +486,7 @@ slot_protocol(struct pool *p, struct slot *s, const char *why, int64_t now)
 {
 	char msg[MSG_MAX];
 
-	snprintf(msg, sizeof(msg), "worker protocol error: %s", why);
+	msgbuf_format(msg, sizeof(msg), "worker protocol error: %s", why);
 	if (s->state == SLOT_STARTING)
 		strlcpy(p->nostart, msg, sizeof(p->nostart));
 	emit_all(p, s, POOL_PROTOCOL, msg);

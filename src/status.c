@@ -362,7 +362,7 @@ static int
 put_rows(json_t *o, const json_t *m)
 {
 	static const char *const keys[] = { "rows_total", "rows_done", "ok",
-	    "failed" };
+	    "failed", "cached" };
 	size_t i;
 	int rc = 0;
 
@@ -633,6 +633,17 @@ struct kind_count {
 	json_int_t	 n;
 };
 
+/* "cache:" only when rows came from the response cache. */
+static void
+text_cached(FILE *fp, const json_t *o)
+{
+	json_int_t n = json_integer_value(json_object_get(o, "cached"));
+
+	if (n > 0)
+		fprintf(fp, LABEL "%lld rows answered from the response cache\n",
+		    "cache:", (long long)n);
+}
+
 /* Most first, then by name. */
 static int
 kind_cmp(const void *a, const void *b)
@@ -775,6 +786,7 @@ status_print_text(FILE *fp, const json_t *obj)
 {
 	text_state(fp, obj);
 	text_rows(fp, obj);
+	text_cached(fp, obj);
 	if (text_failed(fp, obj) == -1)
 		return -1;
 	if (is_str(json_object_get(obj, "state"), "running"))

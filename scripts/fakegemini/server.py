@@ -22,6 +22,7 @@ import urllib.parse
 
 from . import VERSION, batch, endpoints
 from .gemini import HTML_CT, JSON_CT, bad_request, g_error, google_html, pretty
+from .prefixcache import PrefixCache
 from .quotas import Quota
 from .stats import Stats
 
@@ -44,6 +45,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.stats = Stats()
         self.quota = Quota()
         self.batches = batch.BatchStore()
+        self.prefix = PrefixCache()
         self.stopping = threading.Event()
         self.log_lock = threading.Lock()
         super().__init__(addr, Handler)
@@ -58,6 +60,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.stats.reset()
         self.quota.reset()
         self.batches.reset()
+        self.prefix.reset()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

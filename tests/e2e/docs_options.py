@@ -24,12 +24,13 @@ import sys
 
 # Options of other programs that the README mentions: scripts/bench/*
 # (--rows, --window-s, --kills), the emulator, scripts/fakegemini (--rpd,
-# --batch-delay-s), and in "Scaling out" Slurm's sbatch (--array,
-# --dependency, --wrap) and GNU parallel (--sshlogin, --workdir, --joblog,
-# --resume-failed; its --retries is rowpool's too).
-OTHER_PROGRAMS = {"rows", "window-s", "rpd", "array", "dependency", "wrap",
-                  "sshlogin", "workdir", "joblog", "resume-failed", "kills",
-                  "batch-delay-s"}
+# --batch-delay-s, --implicit-cache-min-tokens), and in "Scaling out"
+# Slurm's sbatch (--array, --dependency, --wrap) and GNU parallel
+# (--sshlogin, --workdir, --joblog, --resume-failed; its --retries is
+# rowpool's too).
+OTHER_PROGRAMS = {"rows", "window-s", "rpd", "implicit-cache-min-tokens",
+                  "array", "dependency", "wrap", "sshlogin", "workdir",
+                  "joblog", "resume-failed", "kills", "batch-delay-s"}
 
 OPT_LINE = re.compile(r"^  (?:-(\w), |    )--([a-z][a-z0-9-]*)")
 LONG = re.compile(r"--([a-z][a-z0-9-]*)")

@@ -815,8 +815,7 @@ write_settings(struct state *s)
 	int rc;
 
 	if (path_join(path, sizeof(path), s->dir, "settings.json") == -1 ||
-	    (text = json_dumps(s->o.settings, JSON_INDENT(2) |
-	    JSON_SORT_KEYS)) == NULL)
+	    (text = json_dumps(s->o.settings, JSON_INDENT(2))) == NULL)
 		return state_fail(s, EX_OSERR, "out of memory"), -1;
 	rc = durable_replace(path, 0600, text, strlen(text), &step);
 	free(text);
@@ -969,6 +968,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	json_object_set(s->manifest, "run", s->run);
 	json_object_set_new(s->manifest, "rows_total", rows_total >= 0 ?
 	    json_integer((json_int_t)rows_total) : json_null());
+	json_object_set_new(s->manifest, "rows_input",
+	    json_integer((json_int_t)s->rows_input));
 }
 
 int

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
+#include "fault.h"
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
 #include "rowpool/pool.h"
@@ -66,7 +67,7 @@ misbehave(enum fault f, int fd, uint64_t id)
 
 	switch (f) {
 	case F_CRASH:
-		raise(SIGSEGV);
+		fault_crash();
 		break;
 	case F_HANG:
 		for (;;)
@@ -138,8 +139,9 @@ fake_worker(int fd, void *arg)
 		    "{\"ok\":true,\"data\":null,\"waiting\":%s}",
 		    task_waiting(&rd, fd) ? "true" : "false");
 		if (frame_send(fd, FRAME_RESULT, f.id, res, (size_t)n))
-			return 1;
+			break;
 	}
+	frame_reader_release(&rd);
 	return rc == 0 ? 0 : 1;
 }
 

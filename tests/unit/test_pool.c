@@ -28,7 +28,7 @@
 #define BAD_ROW	13
 
 enum fault { F_NONE, F_CRASH, F_HANG, F_GARBAGE, F_OVERSIZED, F_EXIT,
-    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART };
+    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART, F_HANDLERS };
 
 struct harness {
 	enum fault		 fault;
@@ -60,6 +60,32 @@ struct harness {
 	unsigned		 neaten;
 };
 
+/* The handler workers_keep_the_fault_handlers installs. */
+static void
+on_signal(int sig)
+{
+}
+
+/*
+ * 7: a worker found the fault signals' handlers kept and SIGUSR1's reset;
+ * 8 or 9: not.
+ */
+static int
+handlers_status(void)
+{
+	static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+	struct sigaction sa;
+	size_t i;
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (sigaction(kept[i], NULL, &sa) == -1 ||
+		    sa.sa_handler != on_signal)
+			return 8;
+	if (sigaction(SIGUSR1, NULL, &sa) == -1 || sa.sa_handler != SIG_DFL)
+		return 9;
+	return 7;
+}
+
 static void
 misbehave(enum fault f, int fd, uint64_t id)
 {
@@ -69,6 +95,8 @@ misbehave(enum fault f, int fd, uint64_t id)
 	case F_CRASH:
 		fault_crash();
 		break;
+	case F_HANDLERS:
+		_exit(handlers_status());
 	case F_HANG:
 		for (;;)
 			pause();
@@ -273,6 +301,29 @@ Test(pool, each_fault_costs_only_its_row, .timeout = 60)
 		expect_only_bad_row(&h, fault_cases[i].event,
 		    fault_cases[i].message);
 	}
+}
+
+/*
+ * A worker starts with default handlers, but a program error's signal
+ * keeps the handler it has: never rowpool's, but a sanitizer's, whose
+ * report of a worker's fault make check SANITIZE=1 looks for.
+ */
+Test(pool, workers_keep_the_fault_handlers, .timeout = 30)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGUSR1 };
+	struct sigaction sa;
+	struct harness h;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		cr_assert_eq(sigaction(sigs[i], &sa, NULL), 0);
+	memset(&h, 0, sizeof(h));
+	h.fault = F_HANDLERS;
+	cr_assert_eq(run_harness(&h, 2, 0), POOL_FINISHED);
+	expect_only_bad_row(&h, POOL_CRASH, "exited with status 7");
 }
 
 Test(pool, fresh_worker_per_row, .timeout = 30)

@@ -53,6 +53,14 @@
 #endif
 #if ROWPOOL_LSAN
 #include <sanitizer/lsan_interface.h>
+/*
+ * A worker's leak check as it leaves takes about a second (more on a busy
+ * machine): a worker told to leave is given this much more time before
+ * TERM or KILL.
+ */
+#define EXIT_CHECK_MS		20000
+#else
+#define EXIT_CHECK_MS		0
 #endif
 
 #define SPAWN_BACKOFF_MS	1000	/* per slot, after a failed start */
@@ -462,7 +470,7 @@ slot_retire(struct slot *s, int64_t now)
 {
 	slot_close(s);
 	s->state = SLOT_STOPPING;
-	s->deadline = now + KILL_AFTER_MS;
+	s->deadline = now + KILL_AFTER_MS + EXIT_CHECK_MS;
 }
 
 /* The slot's worker was reaped with status st. */
@@ -1134,7 +1142,7 @@ shutdown_workers(struct pool *p)
 		    p->slots[i].state != SLOT_STOPPING)
 			slot_retire(&p->slots[i], now);
 	reap(p, now);
-	next = now + wait;
+	next = now + wait + EXIT_CHECK_MS;
 	while (alive(p) > 0) {
 		now = pool_now();
 		if (now >= next) {

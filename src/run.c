@@ -679,8 +679,9 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 	if (res->ok) {
 		stats_latency(&r->rep.stats, o->latency_ms);
 		r->rep.stats.ok++;
-		record_ok(r, t, res, o->latency_ms, now);
+		/* Cached first: a row in the journal is in the cache too. */
 		cache_store(r, t, res);
+		record_ok(r, t, res, o->latency_ms, now);
 		task_end(r, t);
 		return;
 	}

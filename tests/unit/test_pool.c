@@ -27,7 +27,7 @@
 #define BAD_ROW	13
 
 enum fault { F_NONE, F_CRASH, F_HANG, F_GARBAGE, F_OVERSIZED, F_EXIT,
-    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART };
+    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART, F_RESTART };
 
 struct harness {
 	enum fault		 fault;
@@ -43,6 +43,7 @@ struct harness {
 	struct pool		*pool;
 	uint64_t		 requeued[MAX_ROWS];
 	unsigned		 nrequeued;
+	unsigned		 requeues;	/* POOL_REQUEUED outcomes */
 	bool			 drain_at_start;
 	unsigned		 noutcomes;
 	bool			 turned;	/* a slow row has come back */
@@ -53,10 +54,15 @@ struct harness {
 	char			 err[256];	/* pool_run's */
 	unsigned		 nwarnings;
 	char			 warning[512];
+	unsigned		 nlogs;		/* LOG frames */
+	char			 log[256];	/* the last one */
 	bool			 eat_fds;	/* all, at the 1st outcome */
 	int			 eaten[256];
 	unsigned		 neaten;
 };
+
+#define RESTART	"{\"ok\":false,\"kind\":\"crash\",\"message\":\"gone\"," \
+	"\"restart\":true}"
 
 static void
 misbehave(enum fault f, int fd, uint64_t id)
@@ -85,6 +91,10 @@ misbehave(enum fault f, int fd, uint64_t id)
 	case F_WRONGID:
 		frame_send(fd, FRAME_RESULT, id + 1000, "{\"ok\":true}", 11);
 		break;
+	case F_RESTART:		/* answers, says so, and goes at once */
+		frame_send(fd, FRAME_LOG, id, "{\"line\":\"bye\"}", 14);
+		frame_send(fd, FRAME_RESULT, id, RESTART, sizeof(RESTART) - 1);
+		_exit(4);
 	default:
 		break;
 	}
@@ -167,6 +177,7 @@ h_outcome(void *arg, const struct pool_outcome *o)
 
 	cr_assert_lt(o->row, h->nrows ? h->nrows : NROWS);
 	if (o->event == POOL_REQUEUED) {
+		h->requeues++;
 		h->requeued[h->nrequeued++] = o->row;
 		return;
 	}
@@ -196,10 +207,20 @@ h_warning(void *arg, const char *msg)
 	strlcpy(h->warning, msg, sizeof(h->warning));
 }
 
+static void
+h_log(void *arg, const char *payload, size_t len)
+{
+	struct harness *h = arg;
+
+	h->nlogs++;
+	snprintf(h->log, sizeof(h->log), "%.*s", (int)len, payload);
+}
+
 static const struct pool_ops h_ops = {
 	.next_task = h_next,
 	.on_outcome = h_outcome,
 	.on_warning = h_warning,
+	.on_log = h_log,
 	.worker_main = fake_worker,
 };
 
@@ -270,6 +291,34 @@ Test(pool, each_fault_costs_only_its_row, .timeout = 60)
 		expect_only_bad_row(&h, fault_cases[i].event,
 		    fault_cases[i].message);
 	}
+}
+
+/*
+ * A result that asks for a restart is its worker's last: the row has its
+ * result, the rows queued behind it (rows are fast here) go back unharmed
+ * rather than crash with it, a new worker comes a second later, and the
+ * LOG frame sent before the result reaches on_log.
+ */
+Test(pool, restart_costs_nothing_more, .timeout = 30)
+{
+	struct harness h;
+	int64_t t0;
+	unsigned i;
+
+	memset(&h, 0, sizeof(h));
+	h.fault = F_RESTART;
+	t0 = pool_now();
+	cr_assert_eq(run_harness(&h, 1, 0), POOL_FINISHED, "%s", h.err);
+	cr_assert_geq(pool_now() - t0, 900, "no start-up backoff");
+	for (i = 0; i < NROWS; i++) {
+		cr_assert_eq(h.outcomes[i], 1, "row %u: %u outcomes", i,
+		    h.outcomes[i]);
+		cr_assert_eq(h.event[i], POOL_RESULT, "row %u: %s", i,
+		    h.message[i]);
+	}
+	cr_assert_gt(h.requeues, 0, "no row was queued behind the restart");
+	cr_assert_eq(h.nlogs, 1);
+	cr_assert_str_eq(h.log, "{\"line\":\"bye\"}");
 }
 
 Test(pool, fresh_worker_per_row, .timeout = 30)

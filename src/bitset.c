@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rowpool/bitset.h"
+#include "rowpool/buf.h"
 
 void
 bitset_init(struct bitset *b)
@@ -19,19 +20,16 @@ bitset_release(struct bitset *b)
 	bitset_init(b);
 }
 
+/* The new words are zero: unset bits. */
 static int
 bitset_grow(struct bitset *b, size_t need)
 {
-	size_t n = b->nwords ? b->nwords : 1024;
-	uint64_t *w;
+	size_t old = b->nwords;
 
-	while (n < need)
-		n *= 2;
-	if ((w = realloc(b->words, n * sizeof(*w))) == NULL)
+	if (buf_grow_array((void **)&b->words, &b->nwords, need,
+	    sizeof(*b->words)) == -1)
 		return -1;
-	memset(w + b->nwords, 0, (n - b->nwords) * sizeof(*w));
-	b->words = w;
-	b->nwords = n;
+	memset(b->words + old, 0, (b->nwords - old) * sizeof(*b->words));
 	return 0;
 }
 

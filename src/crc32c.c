@@ -4,6 +4,8 @@
  * SSE4.2 crc32 instruction when the CPU has it.  Both paths give the same
  * value for every input; the tests hold them to it.
  */
+#include <sys/endian.h>
+
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,15 +25,6 @@ static uint32_t		crc_table[8][256];
 static crc_fn		crc_impl;
 static pthread_once_t	crc_once = PTHREAD_ONCE_INIT;
 
-static uint64_t
-load_le64(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-	    (uint64_t)p[7] << 56;
-}
-
 static uint32_t
 crc_bytes(uint32_t c, const unsigned char *p, size_t n)
 {
@@ -47,7 +40,7 @@ crc_slice8(uint32_t c, const unsigned char *p, size_t n)
 	uint64_t w;
 
 	for (; n >= 8; p += 8, n -= 8) {
-		w = load_le64(p) ^ c;
+		w = le64dec(p) ^ c;
 		c = crc_table[7][w & 0xff] ^
 		    crc_table[6][(w >> 8) & 0xff] ^
 		    crc_table[5][(w >> 16) & 0xff] ^
@@ -68,7 +61,7 @@ crc_sse42(uint32_t c, const unsigned char *p, size_t n)
 	uint64_t c64 = c;
 
 	for (; n >= 8; p += 8, n -= 8)
-		c64 = _mm_crc32_u64(c64, load_le64(p));
+		c64 = _mm_crc32_u64(c64, le64dec(p));
 	c = (uint32_t)c64;
 	while (n-- > 0)
 		c = _mm_crc32_u8(c, *p++);

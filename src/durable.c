@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/durable.h"
 #include "rowpool/io.h"
 
@@ -67,11 +68,10 @@ durable_open_unique(struct durable *d, const char *path, mode_t mode,
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(d->fd, mode & ~mask) == -1 ||
-	    (d->buf = malloc(DURABLE_BUFSZ)) == NULL) {
+	    buf_reserve(&d->b, DURABLE_BUFSZ) == -1) {
 		durable_abort(d);
 		return -1;
 	}
-	d->cap = DURABLE_BUFSZ;
 	return 0;
 }
 
@@ -93,9 +93,8 @@ durable_open(struct durable *d, const char *path, mode_t mode,
 	d->fd = open(d->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (d->fd == -1)
 		goto fail;
-	if ((d->buf = malloc(DURABLE_BUFSZ)) == NULL)
+	if (buf_reserve(&d->b, DURABLE_BUFSZ) == -1)
 		goto fail;
-	d->cap = DURABLE_BUFSZ;
 	return 0;
 fail:
 	if (d->fd == -1)
@@ -107,9 +106,9 @@ fail:
 static int
 durable_flush(struct durable *d)
 {
-	if (d->len > 0 && write_full(d->fd, d->buf, d->len) == -1)
+	if (d->b.len > 0 && write_full(d->fd, d->b.p, d->b.len) == -1)
 		return -1;
-	d->len = 0;
+	buf_reset(&d->b);
 	return 0;
 }
 
@@ -120,15 +119,15 @@ durable_write(struct durable *d, const void *p, size_t n, const char **step)
 		errno = d->failed;
 		goto fail;
 	}
-	if (n > d->cap - d->len && durable_flush(d) == -1)
+	if (n > buf_room(&d->b) && durable_flush(d) == -1)
 		goto failed;
-	if (n >= d->cap) {
+	if (n >= DURABLE_BUFSZ) {
 		if (write_full(d->fd, p, n) == -1)
 			goto failed;
 		return 0;
 	}
-	memcpy(d->buf + d->len, p, n);
-	d->len += n;
+	/* There is room: it does not allocate, it cannot fail. */
+	buf_add(&d->b, p, n);
 	return 0;
 failed:
 	d->failed = errno;
@@ -193,9 +192,7 @@ durable_abort(struct durable *d)
 	if (d->tmp[0] != '\0')
 		unlink(d->tmp);
 	d->tmp[0] = '\0';
-	free(d->buf);
-	d->buf = NULL;
-	d->len = d->cap = 0;
+	buf_release(&d->b);
 	errno = saved;
 }
 

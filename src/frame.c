@@ -4,9 +4,10 @@
  * checked, so an oversized or garbage frame never makes the reader
  * allocate more than the maximum it was given.
  */
+#include <sys/endian.h>
+
 #include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "rowpool/frame.h"
@@ -14,34 +15,14 @@
 
 #define FRAME_READ_CHUNK	65536
 
-static void
-put_le(unsigned char *p, uint64_t v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t
-get_le(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 void
 frame_hdr_encode(unsigned char out[FRAME_HDR_SIZE], enum frame_type type,
     uint64_t id, uint32_t len)
 {
-	put_le(out, FRAME_MAGIC, 2);
-	put_le(out + 2, (uint64_t)type, 2);
-	put_le(out + 4, len, 4);
-	put_le(out + 8, id, 8);
+	le16enc(out, FRAME_MAGIC);
+	le16enc(out + 2, (uint16_t)type);
+	le32enc(out + 4, len);
+	le64enc(out + 8, id);
 }
 
 int
@@ -66,41 +47,25 @@ frame_send(int fd, enum frame_type type, uint64_t id, const void *payload,
 void
 frame_reader_init(struct frame_reader *r, size_t max_payload)
 {
-	memset(r, 0, sizeof(*r));
-	r->max = max_payload;
+	*r = (struct frame_reader){ .b = BUF_INIT, .max = max_payload };
 }
 
 void
 frame_reader_release(struct frame_reader *r)
 {
-	free(r->buf);
-	memset(r, 0, sizeof(*r));
+	buf_release(&r->b);
+	frame_reader_init(r, 0);
 }
 
 /* Makes room for n more bytes after the held ones, compacting first. */
 static int
 reader_reserve(struct frame_reader *r, size_t n)
 {
-	unsigned char *nb;
-	size_t ncap;
-
-	if (r->off > 0 && r->off == r->len) {
-		r->off = r->len = 0;
-	} else if (r->off > 0 && r->len + n > r->cap) {
-		memmove(r->buf, r->buf + r->off, r->len - r->off);
-		r->len -= r->off;
+	if (r->off > 0 && (r->off == r->b.len || n > buf_room(&r->b))) {
+		buf_drop(&r->b, r->off);
 		r->off = 0;
 	}
-	if (r->len + n <= r->cap)
-		return 0;
-	ncap = r->cap ? r->cap : 4096;
-	while (ncap < r->len + n)
-		ncap *= 2;
-	if ((nb = realloc(r->buf, ncap + 1)) == NULL)
-		return -1;
-	r->buf = nb;
-	r->cap = ncap;
-	return 0;
+	return buf_reserve(&r->b, n);
 }
 
 /* Puts back the byte the last frame's terminating NUL replaced. */
@@ -108,7 +73,7 @@ static void
 reader_restore(struct frame_reader *r)
 {
 	if (r->has_saved) {
-		r->buf[r->saved_at] = r->saved;
+		r->b.p[r->saved_at] = (char)r->saved;
 		r->has_saved = 0;
 	}
 }
@@ -119,9 +84,7 @@ frame_reader_feed(struct frame_reader *r, const void *p, size_t n)
 	reader_restore(r);
 	if (reader_reserve(r, n) == -1)
 		return -1;
-	memcpy(r->buf + r->len, p, n);
-	r->len += n;
-	return 0;
+	return buf_add(&r->b, p, n);
 }
 
 /*
@@ -133,13 +96,13 @@ frame_reader_feed(struct frame_reader *r, const void *p, size_t n)
 static size_t
 reader_want(struct frame_reader *r)
 {
-	const unsigned char *h = r->buf + r->off;
-	size_t held = r->len - r->off;
+	const char *h = r->b.p + r->off;
+	size_t held = r->b.len - r->off;
 	uint64_t len;
 
 	if (held < FRAME_HDR_SIZE)
 		return FRAME_READ_CHUNK;
-	len = get_le(h + 4, 4);
+	len = le32dec(h + 4);
 	if (len > r->max || held >= FRAME_HDR_SIZE + len)
 		return FRAME_READ_CHUNK;
 	return FRAME_HDR_SIZE + len - held > FRAME_READ_CHUNK ?
@@ -156,25 +119,25 @@ frame_reader_fill(struct frame_reader *r, int fd)
 	want = reader_want(r);
 	if (reader_reserve(r, want) == -1)
 		return -1;
-	n = read_some(fd, r->buf + r->len, want);
+	n = read_some(fd, r->b.p + r->b.len, want);
 	if (n > 0)
-		r->len += (size_t)n;
+		buf_setlen(&r->b, r->b.len + (size_t)n);
 	return n;
 }
 
 int
 frame_reader_next(struct frame_reader *r, struct frame *f)
 {
-	unsigned char *h = r->buf + r->off;
-	size_t held = r->len - r->off;
+	const char *h = r->b.p + r->off;
+	size_t held = r->b.len - r->off;
 	uint64_t type, len;
 
 	reader_restore(r);
-	if (r->buf == NULL || held < FRAME_HDR_SIZE)
+	if (r->b.p == NULL || held < FRAME_HDR_SIZE)
 		return 0;
-	type = get_le(h + 2, 2);
-	len = get_le(h + 4, 4);
-	if (get_le(h, 2) != FRAME_MAGIC || type == 0 ||
+	type = le16dec(h + 2);
+	len = le32dec(h + 4);
+	if (le16dec(h) != FRAME_MAGIC || type == 0 ||
 	    type > FRAME_TYPE_MAX) {
 		errno = EPROTO;
 		return -1;
@@ -186,26 +149,26 @@ frame_reader_next(struct frame_reader *r, struct frame *f)
 	if (held < FRAME_HDR_SIZE + len)
 		return 0;
 	f->type = (enum frame_type)type;
-	f->id = get_le(h + 8, 8);
+	f->id = le64dec(h + 8);
 	f->len = (uint32_t)len;
-	f->payload = (const char *)h + FRAME_HDR_SIZE;
+	f->payload = h + FRAME_HDR_SIZE;
 	r->off += FRAME_HDR_SIZE + len;
 	/*
 	 * NUL-terminate in place.  The byte after the payload may be the
-	 * next frame's first byte: keep it aside until the next call.  The
-	 * buffer always has one spare byte past cap for the last frame.
+	 * next frame's first byte: keep it aside until the next call.  At
+	 * the end of the bytes held it is the buf's own NUL.
 	 */
-	r->saved = r->buf[r->off];
+	r->saved = (unsigned char)r->b.p[r->off];
 	r->saved_at = r->off;
 	r->has_saved = 1;
-	r->buf[r->off] = '\0';
+	r->b.p[r->off] = '\0';
 	return 1;
 }
 
 size_t
 frame_reader_pending(const struct frame_reader *r)
 {
-	return r->len - r->off;
+	return r->b.len - r->off;
 }
 
 int

@@ -131,7 +131,9 @@ gate_success(struct gate *g, double est, long long total_tokens,
 static void
 learn_quota(struct gate *g, long quota, int64_t now)
 {
-	double rate = (double)quota * GATE_QUOTA_PACE;
+	/* With N shards on one key, each one learns the whole quota. */
+	double rate = (double)quota * GATE_QUOTA_PACE / (g->o.shards > 1 ?
+	    g->o.shards : 1);
 
 	if (quota <= 0 || g->o.rpm > 0 || (g->rpm.per_ms > 0 &&
 	    rate >= g->rpm.per_ms * 60000.0 - 0.5))

@@ -10,15 +10,14 @@
 
 #include <curl/curl.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/http.h"
 
 struct http {
 	CURL			*curl;
 	struct curl_slist	*headers;
 	struct http_opts	 o;
-	char			*buf;
-	size_t			 len;
-	size_t			 cap;
+	struct buf		 body;		/* the response's */
 	int			 toobig;
 	char			 curlerr[CURL_ERROR_SIZE];
 };
@@ -27,26 +26,13 @@ static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
 {
 	struct http *h = arg;
-	size_t add = size * n, ncap;
-	char *nb;
+	size_t add = size * n;
 
-	if (h->len + add > h->o.max_response) {
+	if (add > h->o.max_response - h->body.len) {
 		h->toobig = 1;
 		return 0;
 	}
-	if (h->len + add + 1 > h->cap) {
-		ncap = h->cap ? h->cap : 16384;
-		while (ncap < h->len + add + 1)
-			ncap *= 2;
-		if ((nb = realloc(h->buf, ncap)) == NULL)
-			return 0;
-		h->buf = nb;
-		h->cap = ncap;
-	}
-	memcpy(h->buf + h->len, p, add);
-	h->len += add;
-	h->buf[h->len] = '\0';
-	return add;
+	return buf_add(&h->body, p, add) == 0 ? add : 0;
 }
 
 static int
@@ -145,11 +131,9 @@ http_post(struct http *h, const char *url, const char *body, size_t len,
 {
 	CURLcode rc;
 
-	h->len = 0;
+	buf_reset(&h->body);
 	h->toobig = 0;
 	h->curlerr[0] = '\0';
-	if (h->buf != NULL)
-		h->buf[0] = '\0';
 	if (curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -160,8 +144,8 @@ http_post(struct http *h, const char *url, const char *body, size_t len,
 	if ((rc = curl_easy_perform(h->curl)) != CURLE_OK)
 		return classify(h, rc, err, errlen);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	resp->body = h->buf ? h->buf : "";
-	resp->len = h->len;
+	resp->body = h->body.p != NULL ? h->body.p : "";
+	resp->len = h->body.len;
 	return HTTP_DONE;
 }
 
@@ -173,6 +157,6 @@ http_free(struct http *h)
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
 	curl_slist_free_all(h->headers);
-	free(h->buf);
+	buf_release(&h->body);
 	free(h);
 }

@@ -21,13 +21,17 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <sys/endian.h>
+
 #include <jansson.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/csv.h"
 #include "rowpool/input.h"
-#include "rowpool/utf8.h"
 #include "rowpool/io.h"
 #include "rowpool/jsonl.h"
+#include "rowpool/msgbuf.h"
+#include "rowpool/utf8.h"
 
 #define FP_CHUNK	(64u * 1024)
 
@@ -43,12 +47,10 @@ struct input {
 
 	char			**cols;		/* ncols names, then NULL */
 	size_t			 ncols;
-	char			*keys;		/* escaped "name": each */
+	char			*keys;		/* {"name": then ,"name": */
 	size_t			*keyoff;	/* ncols + 1 offsets */
 
-	char			*out;		/* the row's JSON text */
-	size_t			 outlen;
-	size_t			 outcap;
+	struct buf		 out;		/* the row's JSON text */
 };
 
 enum field_problem {
@@ -71,24 +73,15 @@ static void
 input_vmsg(char *buf, size_t len, const char *path, unsigned long line,
     const char *fmt, va_list ap)
 {
-	int n, m;
+	struct msgbuf b;
 
-	if (len == 0)
-		return;
+	msgbuf_init(&b, buf, len);
 	if (line > 0)
-		n = snprintf(buf, len, "%s:%lu: ", path, line);
+		msgbuf_add(&b, "%s:%lu: ", path, line);
 	else
-		n = snprintf(buf, len, "%s: ", path);
-	if (n >= 0 && (size_t)n < len) {
-		m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
-		if (m >= 0 && (size_t)m < len - (size_t)n)
-			goto done;
-	}
-	/* Truncated: say so rather than cut a word silently. */
-	if (len > 4)
-		memcpy(buf + len - 4, "...", 4);
-done:
-	utf8_clean(buf);
+		msgbuf_add(&b, "%s: ", path);
+	msgbuf_vadd(&b, fmt, ap);
+	msgbuf_finish(&b);
 }
 
 static void
@@ -147,50 +140,16 @@ field_check(const char *s, size_t n)
 	size_t k;
 
 	while (p < e) {
-		if (*p >= 0x80) {
-			if ((k = utf8_seq(p, (size_t)(e - p))) == 0)
-				return FIELD_UTF8;
-			p += k;
-		} else if (*p == '\0')
+		if (*p == '\0')
 			return FIELD_NUL;
-		else
+		if (*p < 0x80)
 			p++;
+		else if ((k = utf8_decode(p, (size_t)(e - p), NULL)) > 0)
+			p += k;
+		else
+			return FIELD_UTF8;
 	}
 	return FIELD_OK;
-}
-
-static int
-out_reserve(struct input *in, size_t n)
-{
-	size_t ncap;
-	char *np;
-
-	if (n > SIZE_MAX - in->outlen)
-		goto toobig;
-	if (in->outlen + n <= in->outcap)
-		return 0;
-	ncap = in->outcap > 0 ? in->outcap : 4096;
-	while (ncap < in->outlen + n) {
-		if (ncap > SIZE_MAX / 2)
-			goto toobig;
-		ncap *= 2;
-	}
-	if ((np = realloc(in->out, ncap)) == NULL)
-		return -1;
-	in->out = np;
-	in->outcap = ncap;
-	return 0;
-toobig:
-	errno = ENOMEM;
-	return -1;
-}
-
-/* Call only with room reserved. */
-static void
-out_put(struct input *in, const char *p, size_t n)
-{
-	memcpy(in->out + in->outlen, p, n);
-	in->outlen += n;
 }
 
 /* Escapes one byte that JSON does not allow bare into o; returns the end. */
@@ -230,25 +189,35 @@ json_escape_byte(char *o, unsigned char c)
 }
 
 /*
- * Appends s as the inside of a JSON string (RFC 8259: '"', '\' and
- * U+0000..U+001F escaped; s is valid UTF-8, so the rest goes as it is).
+ * Appends lead (JSON text as it is: a separator, an escaped key), then s
+ * between quotes as a JSON string (RFC 8259: '"', '\' and U+0000..U+001F
+ * escaped; s is valid UTF-8, so the rest goes as it is).  One
+ * reservation for both: this runs for every field of every row.
  */
 static int
-out_escape(struct input *in, const char *s, size_t n)
+json_quote(struct buf *b, const char *lead, size_t llen, const char *s,
+    size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
 	char *o;
 
-	if (n > SIZE_MAX / 6 || out_reserve(in, 6 * n) == -1)
+	if (n > (SIZE_MAX - 2) / 6 - llen ||
+	    buf_reserve(b, llen + 6 * n + 2) == -1) {
+		errno = ENOMEM;
 		return -1;
-	o = in->out + in->outlen;
+	}
+	o = b->p + b->len;
+	memcpy(o, lead, llen);
+	o += llen;
+	*o++ = '"';
 	for (; p < e; p++) {
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			*o++ = (char)*p;
 		else
 			o = json_escape_byte(o, *p);
 	}
-	in->outlen = (size_t)(o - in->out);
+	*o++ = '"';
+	buf_setlen(b, (size_t)(o - b->p));
 	return 0;
 }
 
@@ -257,28 +226,16 @@ static int
 csv_to_json(struct input *in, const struct csv_record *rec)
 {
 	const struct csv_field *f;
-	size_t i, klen;
+	size_t i;
 
-	in->outlen = 0;
+	buf_reset(&in->out);
 	for (i = 0; i < rec->nfields; i++) {
 		f = &rec->fields[i];
-		klen = in->keyoff[i + 1] - in->keyoff[i];
-		if (out_reserve(in, klen + 2) == -1)
+		if (json_quote(&in->out, in->keys + in->keyoff[i],
+		    in->keyoff[i + 1] - in->keyoff[i], f->ptr, f->len) == -1)
 			return -1;
-		out_put(in, i == 0 ? "{" : ",", 1);
-		out_put(in, in->keys + in->keyoff[i], klen);
-		out_put(in, "\"", 1);
-		if (out_escape(in, f->ptr, f->len) == -1)
-			return -1;
-		if (out_reserve(in, 1) == -1)
-			return -1;
-		out_put(in, "\"", 1);
 	}
-	if (out_reserve(in, 3) == -1)
-		return -1;
-	out_put(in, i == 0 ? "{}" : "}", i == 0 ? 2 : 1);
-	in->out[in->outlen] = '\0';
-	return 0;
+	return buf_add(&in->out, i == 0 ? "{}" : "}", i == 0 ? 2 : 1);
 }
 
 static enum input_status
@@ -320,8 +277,24 @@ csv_row(struct input *in, const struct csv_record *rec,
 		return INPUT_ROW;
 	if (csv_to_json(in, rec) == -1)
 		return input_ioerr(in, row, "row");
-	row->json = in->out;
-	row->len = in->outlen;
+	row->json = in->out.p;
+	row->len = in->out.len;
+	return INPUT_ROW;
+}
+
+/*
+ * A record the reader handed out, good or bad: it takes the next index.
+ * Returns INPUT_ROW, or INPUT_BAD when it was too big.
+ */
+static enum input_status
+input_take(struct input *in, struct input_row *row, unsigned long line,
+    bool toobig)
+{
+	row->index = in->next++;
+	row->line = line;
+	if (toobig)
+		return input_fail(in, row, INPUT_BAD, line,
+		    "row larger than %zu bytes", in->max);
 	return INPUT_ROW;
 }
 
@@ -335,11 +308,8 @@ input_next_csv(struct input *in, struct input_row *row, bool want)
 		return input_ioerr(in, row, "read");
 	if (st == CSV_EOF)
 		return INPUT_EOF;
-	row->index = in->next++;
-	row->line = rec.line;
-	if (st == CSV_TOOBIG)
-		return input_fail(in, row, INPUT_BAD, rec.line,
-		    "row larger than %zu bytes", in->max);
+	if (input_take(in, row, rec.line, st == CSV_TOOBIG) != INPUT_ROW)
+		return INPUT_BAD;
 	if (st == CSV_UNTERMINATED)
 		return input_fail(in, row, INPUT_BAD, rec.quote_line,
 		    "unterminated quoted field");
@@ -416,11 +386,8 @@ input_next_jsonl(struct input *in, struct input_row *row, bool want)
 		return input_ioerr(in, row, "read");
 	if (st == JSONL_EOF)
 		return INPUT_EOF;
-	row->index = in->next++;
-	row->line = l.line;
-	if (st == JSONL_TOOBIG)
-		return input_fail(in, row, INPUT_BAD, l.line,
-		    "row larger than %zu bytes", in->max);
+	if (input_take(in, row, l.line, st == JSONL_TOOBIG) != INPUT_ROW)
+		return INPUT_BAD;
 	return jsonl_row(in, &l, row);
 }
 
@@ -562,30 +529,28 @@ header_store(struct input *in, const struct csv_record *rec)
 	return 0;
 }
 
-/* Escapes every "name": once, into keys, through the output buffer. */
+/* Escapes every {"name": or ,"name": once, into keys. */
 static int
 header_keys(struct input *in)
 {
+	struct buf keys = BUF_INIT;
 	size_t i;
 
 	if ((in->keyoff = calloc(in->ncols + 1, sizeof(size_t))) == NULL)
 		return -1;
-	in->outlen = 0;
 	for (i = 0; i < in->ncols; i++) {
-		in->keyoff[i] = in->outlen;
-		if (out_reserve(in, 1) == -1)
-			return -1;
-		out_put(in, "\"", 1);
-		if (out_escape(in, in->cols[i], strlen(in->cols[i])) == -1 ||
-		    out_reserve(in, 2) == -1)
-			return -1;
-		out_put(in, "\":", 2);
+		in->keyoff[i] = keys.len;
+		if (json_quote(&keys, i == 0 ? "{" : ",", 1, in->cols[i],
+		    strlen(in->cols[i])) == -1 || buf_add(&keys, ":", 1) == -1)
+			goto fail;
 	}
-	in->keyoff[in->ncols] = in->outlen;
-	in->keys = in->out;
-	in->out = NULL;
-	in->outlen = in->outcap = 0;
+	in->keyoff[in->ncols] = keys.len;
+	if ((in->keys = buf_detach(&keys, NULL)) == NULL)
+		goto fail;
 	return 0;
+fail:
+	buf_release(&keys);
+	return -1;
 }
 
 static enum input_status
@@ -615,20 +580,6 @@ header_read(struct input *in, struct input_row *row)
 	return header_dups(in, row, rec.line);
 }
 
-/* Skips a UTF-8 BOM at the start of fd, as the CSV reader does. */
-static int
-skip_bom(int fd)
-{
-	unsigned char b[3];
-	ssize_t n;
-
-	if ((n = pread(fd, b, sizeof(b), 0)) == -1)
-		return -1;
-	if (n == 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
-		return lseek(fd, 3, SEEK_SET) == -1 ? -1 : 0;
-	return 0;
-}
-
 static enum input_status
 input_start(struct input *in, struct input_row *row)
 {
@@ -640,8 +591,7 @@ input_start(struct input *in, struct input_row *row)
 	if ((in->fd = open(in->path, O_RDONLY | O_CLOEXEC)) == -1)
 		return input_ioerr(in, row, "open");
 	if (in->fmt == INPUT_JSONL) {
-		if (skip_bom(in->fd) == -1 ||
-		    (in->jsonl = jsonl_new(in->fd, in->max)) == NULL)
+		if ((in->jsonl = jsonl_new(in->fd, in->max)) == NULL)
 			return input_ioerr(in, row, "open");
 		return INPUT_ROW;
 	}
@@ -672,9 +622,10 @@ input_open_as(const char *path, const char *name, enum input_format fmt,
 	    (in->path = strdup(path)) == NULL ||
 	    (in->name = strdup(name)) == NULL) {
 		saved = errno;
-		if (in != NULL)
+		if (in != NULL) {
 			free(in->path);
-	free(in->name);
+			free(in->name);
+		}
 		free(in);
 		input_msg(err, errlen, name, 0, "%s", strerror(saved));
 		errno = saved;
@@ -712,8 +663,9 @@ input_close(struct input *in)
 	free(in->cols);
 	free(in->keys);
 	free(in->keyoff);
-	free(in->out);
+	buf_release(&in->out);
 	free(in->path);
+	free(in->name);
 	free(in);
 }
 
@@ -728,15 +680,14 @@ input_close(struct input *in)
 #define FP_SEED	UINT64_C(0x243f6a8885a308d3)
 #define FP_K	UINT64_C(0x9e3779b97f4a7c15)
 
+/* The last word: n < 8 bytes, padded with zero bytes. */
 static uint64_t
-fp_word(const unsigned char *p, size_t n)
+fp_tail(const unsigned char *p, size_t n)
 {
-	uint64_t w = 0;
-	size_t i;
+	unsigned char w[8] = { 0 };
 
-	for (i = n; i > 0; i--)
-		w = (w << 8) | p[i - 1];
-	return w;
+	memcpy(w, p, n);
+	return le64dec(w);
 }
 
 static uint64_t
@@ -745,11 +696,11 @@ fp_update(uint64_t h, const unsigned char *p, size_t n)
 	size_t i;
 
 	for (i = 0; i + 8 <= n; i += 8) {
-		h = (h ^ fp_word(p + i, 8)) * FP_K;
+		h = (h ^ le64dec(p + i)) * FP_K;
 		h ^= h >> 32;
 	}
 	if (i < n) {
-		h = (h ^ fp_word(p + i, n - i)) * FP_K;
+		h = (h ^ fp_tail(p + i, n - i)) * FP_K;
 		h ^= h >> 32;
 	}
 	return h;

@@ -6,6 +6,7 @@
  * rather than leave a gap of unknown bytes behind the next record); and
  * reading never holds more than one record plus a fixed buffer in memory.
  */
+#include <sys/endian.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/crc32c.h"
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
@@ -30,19 +32,15 @@ struct journal {
 	int		 fd;
 	uint64_t	 flen;		/* bytes written to the file */
 	uint64_t	 synced;	/* bytes known durable */
-	unsigned char	*buf;		/* appended records not yet written */
-	size_t		 len;
-	size_t		 cap;
+	struct buf	 out;		/* appended records not yet written */
 	int		 poisoned;
 };
 
 /* A sequential reader of the bytes [0, end) of fd. */
 struct reader {
 	int		 fd;
-	unsigned char	*buf;
-	size_t		 cap;
-	size_t		 head;		/* buf[head] is the byte at off */
-	size_t		 tail;		/* end of the bytes read into buf */
+	struct buf	 b;		/* bytes read and not yet passed */
+	size_t		 head;		/* b.p[head] is the byte at off */
 	uint64_t	 off;
 	uint64_t	 end;
 };
@@ -53,37 +51,6 @@ struct record {
 	uint32_t	 len;
 };
 
-static void
-put_le32(unsigned char *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put_le64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t
-get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get_le64(const unsigned char *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 /*
  * Reading.
  */
@@ -91,54 +58,42 @@ get_le64(const unsigned char *p)
 static int
 reader_init(struct reader *r, int fd, uint64_t end)
 {
-	*r = (struct reader){ .fd = fd, .end = end, .cap = READER_BUFSZ };
-	r->buf = malloc(r->cap);
-	return r->buf == NULL ? -1 : 0;
+	*r = (struct reader){ .fd = fd, .b = BUF_INIT, .end = end };
+	return buf_reserve(&r->b, READER_BUFSZ);
 }
 
 /* Moves the unread bytes to the front, growing the buffer to hold n. */
 static int
 reader_make_room(struct reader *r, size_t n)
 {
-	unsigned char *nbuf;
-	size_t ncap;
-
-	memmove(r->buf, r->buf + r->head, r->tail - r->head);
-	r->tail -= r->head;
+	buf_drop(&r->b, r->head);
 	r->head = 0;
-	if (n <= r->cap)
-		return 0;
-	ncap = n > 2 * r->cap ? n : 2 * r->cap;
-	if ((nbuf = realloc(r->buf, ncap)) == NULL)
-		return -1;
-	r->buf = nbuf;
-	r->cap = ncap;
-	return 0;
+	return buf_reserve(&r->b, n - r->b.len);
 }
 
 /*
- * Makes n bytes available at buf[head]; the caller has checked that they
+ * Makes n bytes available at b.p[head]; the caller has checked that they
  * lie below end.  Returns 0, 1 when the file ends early (it shrank), -1.
  */
 static int
 reader_need(struct reader *r, size_t n)
 {
+	size_t held = r->b.len - r->head, want;
 	uint64_t left;
-	size_t want;
 	ssize_t got;
 
-	if (r->tail - r->head >= n)
+	if (held >= n)
 		return 0;
-	if (r->cap - r->head < n && reader_make_room(r, n) == -1)
+	if (held + buf_room(&r->b) < n && reader_make_room(r, n) == -1)
 		return -1;
-	left = r->end - r->off - (r->tail - r->head);
-	want = r->cap - r->tail;
+	left = r->end - r->off - held;
+	want = buf_room(&r->b);
 	if (want > left)
 		want = (size_t)left;
-	if ((got = read_full(r->fd, r->buf + r->tail, want)) == -1)
+	if ((got = read_full(r->fd, r->b.p + r->b.len, want)) == -1)
 		return -1;
-	r->tail += (size_t)got;
-	return r->tail - r->head >= n ? 0 : 1;
+	buf_setlen(&r->b, r->b.len + (size_t)got);
+	return r->b.len - r->head >= n ? 0 : 1;
 }
 
 /*
@@ -156,16 +111,16 @@ reader_record(struct reader *r, struct record *rec)
 		return 1;
 	if ((rc = reader_need(r, JOURNAL_HDR_SIZE)) != 0)
 		return rc;
-	n = get_le32(r->buf + r->head);
+	n = le32dec(r->b.p + r->head);
 	if (n > JOURNAL_RECORD_MAX ||
 	    r->end - r->off - JOURNAL_HDR_SIZE < n)
 		return 1;
 	if ((rc = reader_need(r, JOURNAL_HDR_SIZE + n)) != 0)
 		return rc;
-	p = r->buf + r->head;
-	if (crc32c(0, p + 8, 8 + (size_t)n) != get_le32(p + 4))
+	p = (const unsigned char *)r->b.p + r->head;
+	if (crc32c(0, p + 8, 8 + (size_t)n) != le32dec(p + 4))
 		return 1;
-	rec->row = get_le64(p + 8);
+	rec->row = le64dec(p + 8);
 	rec->payload = (const char *)p + JOURNAL_HDR_SIZE;
 	rec->len = n;
 	return 0;
@@ -210,7 +165,7 @@ walk_fd(int fd, uint64_t end, journal_visit_fn visit, void *arg,
 		return -1;
 	rc = reader_walk(&r, visit, arg, valid);
 	saved = errno;
-	free(r.buf);
+	buf_release(&r.b);
 	errno = saved;
 	return rc;
 }
@@ -287,9 +242,8 @@ journal_open(const char *path, uint64_t committed, journal_visit_fn visit,
 	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (j->fd == -1)
 		goto fail;
-	if ((j->buf = malloc(JOURNAL_BUFSZ)) == NULL)
+	if (buf_reserve(&j->out, JOURNAL_BUFSZ) == -1)
 		goto fail;
-	j->cap = JOURNAL_BUFSZ;
 	if (journal_check(j->fd, committed, visit, arg, bad_off) == -1)
 		goto fail;
 	if (ftruncate(j->fd, (off_t)committed) == -1 ||
@@ -312,12 +266,12 @@ journal_poison(struct journal *j)
 static int
 journal_flush(struct journal *j)
 {
-	if (j->len == 0)
+	if (j->out.len == 0)
 		return 0;
-	if (write_full(j->fd, j->buf, j->len) == -1)
+	if (write_full(j->fd, j->out.p, j->out.len) == -1)
 		return journal_poison(j);
-	j->flen += j->len;
-	j->len = 0;
+	j->flen += j->out.len;
+	buf_reset(&j->out);
 	return 0;
 }
 
@@ -325,9 +279,9 @@ static void
 record_header(unsigned char *hdr, uint64_t row, const void *payload,
     uint32_t len)
 {
-	put_le32(hdr, len);
-	put_le64(hdr + 8, row);
-	put_le32(hdr + 4, crc32c(crc32c(0, hdr + 8, 8), payload, len));
+	le32enc(hdr, len);
+	le64enc(hdr + 8, row);
+	le32enc(hdr + 4, crc32c(crc32c(0, hdr + 8, 8), payload, len));
 }
 
 /* A record larger than the buffer goes straight to the file. */
@@ -362,13 +316,13 @@ journal_append(struct journal *j, uint64_t row, const void *payload,
 		return -1;
 	}
 	record_header(hdr, row, payload, len);
-	if (size > j->cap - j->len && journal_flush(j) == -1)
+	if (size > buf_room(&j->out) && journal_flush(j) == -1)
 		return -1;
-	if (size > j->cap)
+	if (size > buf_room(&j->out))
 		return journal_write_direct(j, hdr, payload, len);
-	memcpy(j->buf + j->len, hdr, JOURNAL_HDR_SIZE);
-	memcpy(j->buf + j->len + JOURNAL_HDR_SIZE, payload, len);
-	j->len += size;
+	/* There is room: neither add allocates, neither can fail. */
+	buf_add(&j->out, hdr, JOURNAL_HDR_SIZE);
+	buf_add(&j->out, payload, len);
 	return 0;
 }
 
@@ -400,7 +354,7 @@ journal_sync(struct journal *j, const char **step)
 uint64_t
 journal_length(const struct journal *j)
 {
-	return j->flen + j->len;
+	return j->flen + j->out.len;
 }
 
 void
@@ -412,7 +366,7 @@ journal_close(struct journal *j)
 		return;
 	if (j->fd != -1)
 		close(j->fd);
-	free(j->buf);
+	buf_release(&j->out);
 	free(j);
 	errno = saved;
 }

@@ -1,36 +1,22 @@
 /*
  * jsonl: streaming line reader for JSON Lines (see jsonl.h).
  *
- * Bytes go from the read buffer into one line buffer, a run at a time up
- * to the next LF.  The invariant: the line buffer never holds more than
- * max bytes, because a line is switched to skipping as soon as it grows
- * past the maximum.  jsonl_check, a pure scan of one line's text, is
- * here because it is the JSONL rules, not JSON, that it enforces.
+ * Bytes go from a readbuf (readbuf.h) into its record, the line, a run
+ * at a time up to the next LF; the readbuf keeps the line within the
+ * maximum.  jsonl_check, a pure scan of one line's text, is here because
+ * it is the JSONL rules, not JSON, that it enforces.
  */
-#include <errno.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rowpool/io.h"
+#include "rowpool/buf.h"
 #include "rowpool/jsonl.h"
+#include "rowpool/readbuf.h"
+#include "rowpool/utf8.h"
 
 struct jsonl_reader {
-	int		 fd;
-	size_t		 max;
-	size_t		 readsz;
-	bool		 eof;
-
-	char		*buf;		/* read buffer */
-	size_t		 pos;
-	size_t		 end;
-
-	char		*lb;		/* the current line */
-	size_t		 len;
-	size_t		 cap;
-	size_t		 raw;		/* its size, skipped bytes included */
-	bool		 skip;		/* too big: drop its bytes */
+	struct readbuf	 in;		/* in.rec: the current line */
 	unsigned long	 line;		/* number of the current line */
 };
 
@@ -40,63 +26,22 @@ jsonl_is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-static int
-jsonl_add(struct jsonl_reader *r, const char *p, size_t n)
-{
-	size_t ncap;
-	char *np;
-
-	r->raw += n;
-	if (r->raw > r->max)
-		r->skip = true;
-	if (r->skip || n == 0)
-		return 0;
-	if (r->len + n + 1 > r->cap) {
-		ncap = r->cap > 0 ? r->cap : 4096;
-		while (ncap < r->len + n + 1)
-			ncap *= 2;
-		if ((np = realloc(r->lb, ncap)) == NULL)
-			return -1;
-		r->lb = np;
-		r->cap = ncap;
-	}
-	memcpy(r->lb + r->len, p, n);
-	r->len += n;
-	return 0;
-}
-
 /* Moves bytes up to the next LF into the line.  Returns 1 at LF, 0, -1. */
 static int
 jsonl_scan(struct jsonl_reader *r)
 {
-	const char *p = r->buf + r->pos, *nl;
-	size_t n = r->end - r->pos;
+	const char *p = r->in.buf + r->in.pos, *nl;
+	size_t n = r->in.end - r->in.pos;
 
 	if ((nl = memchr(p, '\n', n)) != NULL)
 		n = (size_t)(nl - p);
-	if (jsonl_add(r, p, n) == -1)
+	if (readbuf_keep(&r->in, p, n) == -1)
 		return -1;
-	r->pos += n;
+	r->in.pos += n;
 	if (nl == NULL)
 		return 0;
-	r->pos++;
+	r->in.pos++;
 	return 1;
-}
-
-static int
-jsonl_fill(struct jsonl_reader *r)
-{
-	ssize_t n;
-
-	if (r->eof)
-		return 0;
-	if ((n = read_some(r->fd, r->buf, r->readsz)) == -1)
-		return -1;
-	r->pos = 0;
-	r->end = (size_t)n;
-	if (n == 0)
-		r->eof = true;
-	return n > 0;
 }
 
 /*
@@ -106,20 +51,21 @@ jsonl_fill(struct jsonl_reader *r)
 static enum jsonl_status
 jsonl_emit(struct jsonl_reader *r, struct jsonl_line *l)
 {
-	size_t s = 0, e = r->len;
+	const char *lb = r->in.rec.p;
+	size_t s = 0, e = r->in.rec.len;
 
 	l->line = r->line;
-	l->bytes = r->raw;
-	if (r->skip)
+	l->bytes = r->in.raw;
+	if (r->in.skip)
 		return JSONL_TOOBIG;
-	while (s < e && jsonl_is_space(r->lb[s]))
+	while (s < e && jsonl_is_space(lb[s]))
 		s++;
-	while (e > s && jsonl_is_space(r->lb[e - 1]))
+	while (e > s && jsonl_is_space(lb[e - 1]))
 		e--;
 	if (s == e)
 		return JSONL_EOF;
-	r->lb[e] = '\0';
-	l->ptr = r->lb + s;
+	buf_setlen(&r->in.rec, e);
+	l->ptr = r->in.rec.p + s;
 	l->len = e - s;
 	return JSONL_LINE;
 }
@@ -131,16 +77,14 @@ jsonl_read_line(struct jsonl_reader *r)
 	int n;
 
 	r->line++;
-	r->len = 0;
-	r->raw = 0;
-	r->skip = false;
+	readbuf_begin(&r->in);
 	for (;;) {
 		if ((n = jsonl_scan(r)) != 0)
 			return n;
-		if ((n = jsonl_fill(r)) == -1)
+		if ((n = readbuf_fill(&r->in)) == -1)
 			return -1;
 		if (n == 0)
-			return r->raw > 0;
+			return r->in.raw > 0;
 	}
 }
 
@@ -166,30 +110,20 @@ jsonl_new(int fd, size_t max_line_bytes)
 {
 	struct jsonl_reader *r;
 
-	if (max_line_bytes == 0) {
-		errno = EINVAL;
-		return NULL;
-	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
-	if ((r->buf = malloc(JSONL_READ_SIZE)) == NULL) {
+	if (readbuf_init(&r->in, fd, max_line_bytes,
+	    READBUF_SKIP_BOM) == -1) {
 		free(r);
 		return NULL;
 	}
-	r->fd = fd;
-	r->max = max_line_bytes;
-	r->readsz = JSONL_READ_SIZE;
 	return r;
 }
 
 void
 jsonl_set_read_size(struct jsonl_reader *r, size_t n)
 {
-	if (n < 1)
-		n = 1;
-	if (n > JSONL_READ_SIZE)
-		n = JSONL_READ_SIZE;
-	r->readsz = n;
+	readbuf_set_read_size(&r->in, n);
 }
 
 void
@@ -197,8 +131,7 @@ jsonl_free(struct jsonl_reader *r)
 {
 	if (r == NULL)
 		return;
-	free(r->buf);
-	free(r->lb);
+	readbuf_release(&r->in);
 	free(r);
 }
 
@@ -235,7 +168,7 @@ jsonl_check(const char *p, size_t len, size_t max_depth, size_t *col)
 	size_t i, chars = 0;
 
 	for (i = 0; i < len; i++) {
-		if ((u[i] & 0xc0) != 0x80)
+		if (!utf8_is_cont(u[i]))
 			chars++;
 		*col = chars;
 		if (u[i] == '\0')

@@ -18,6 +18,8 @@
 #include <jansson.h>
 
 #include "rowpool/llm.h"
+#include "rowpool/msgbuf.h"
+#include "rowpool/utf8.h"
 #include "llm_local.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -179,41 +181,18 @@ llm_message_delay_ms(const char *msg)
 	return -1;
 }
 
-/*
- * Ends buf, len bytes of complete characters in size bytes, with "..."
- * at a character boundary.
- */
-static void
-ellipsize(char *buf, size_t size, size_t len)
-{
-	size_t cut;
-
-	if (size < 4)
-		return;
-	cut = len < size - 4 ? len : size - 4;
-	while (cut > 0 && ((unsigned char)buf[cut] & 0xc0) == 0x80)
-		cut--;
-	memcpy(buf + cut, "...", 4);
-}
-
 void
 llm_fail(struct llm_outcome *o, enum kind kind, enum retry_policy retry,
     const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	o->ok = 0;
 	o->retry = retry;
 	o->kind = kind;
 	va_start(ap, fmt);
-	n = vsnprintf(o->message, sizeof(o->message), fmt, ap);
+	msgbuf_vformat(o->message, sizeof(o->message), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		strlcpy(o->message, kind_name(kind), sizeof(o->message));
-	else if ((size_t)n >= sizeof(o->message))
-		ellipsize(o->message, sizeof(o->message),
-		    sizeof(o->message) - 1);
 }
 
 int
@@ -281,53 +260,14 @@ secret_at(struct line *l, const char *p, size_t n, int prev)
 }
 
 /*
- * The length of what breaks a line at p: a C0 or C1 control character, a
- * space, U+2028 or U+2029; 0 for anything else.
+ * What breaks a line: a C0 or C1 control character, a space, U+2028 or
+ * U+2029.
  */
-static size_t
-break_len(const unsigned char *p, size_t n)
+static int
+is_break(uint32_t c)
 {
-	if (p[0] <= 0x20 || p[0] == 0x7f)
-		return 1;
-	if (n >= 2 && p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-		return 2;
-	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-	    (p[2] == 0xa8 || p[2] == 0xa9))
-		return 3;
-	return 0;
-}
-
-/* The length of the strict UTF-8 character at p, or 0 (RFC 3629). */
-static size_t
-char_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t want, k;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		want = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		want = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		want = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (n < want || p[1] < lo || p[1] > hi)
-		return 0;
-	for (k = 2; k < want; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	return want;
+	return c <= 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
+	    c == 0x2029;
 }
 
 /* Puts what is at p; returns how many bytes of it were used. */
@@ -335,15 +275,16 @@ static size_t
 clean_one(struct line *l, const unsigned char *p, size_t n, int prev,
     int ascii)
 {
+	uint32_t c;
 	size_t k;
 
 	if ((k = secret_at(l, (const char *)p, n, prev)) > 0)
 		return k;
-	if ((k = break_len(p, n)) > 0) {
+	if ((k = utf8_decode(p, n, &c)) > 0 && is_break(c)) {
 		l->space = l->len > 0;
 		return k;
 	}
-	if ((k = char_len(p, n)) == 0 || (ascii && k > 1)) {
+	if (k == 0 || (ascii && k > 1)) {
 		line_put(l, "?", 1);
 		return k > 0 ? k : 1;
 	}
@@ -365,7 +306,7 @@ llm_clean(char *dst, size_t size, const char *src, size_t len, int ascii)
 		i += clean_one(&l, p + i, len - i, i > 0 ? p[i - 1] : ' ',
 		    ascii);
 	if (l.cut)
-		ellipsize(dst, size, l.len);
+		msgbuf_cut(dst, size, l.len);
 }
 
 void

@@ -36,7 +36,10 @@
 static const char usage_head[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|- [-- CMD [ARGS...]]\n"
 "       rowpool check [OPTIONS] --output FILE INPUT|- [-- CMD [ARGS...]]\n"
-"       rowpool --help | --version\n"
+"       rowpool status [--json] STATE_DIR|OUTPUT\n"
+"       rowpool export [OPTIONS] STATE_DIR|OUTPUT\n"
+"       rowpool merge --output FILE [--allow-partial] SHARD...\n"
+"       rowpool COMMAND --help; rowpool --help | --version\n"
 "\n"
 "Runs a processor over every row of INPUT (CSV with a header row, or JSONL)\n"
 "in parallel worker processes, with a crash-safe checkpoint after every\n"
@@ -69,7 +72,7 @@ enum {
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
 	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN, OPT_MAXCOST, OPT_PRICEFILE,
-	OPT_SYSLOG,
+	OPT_SYSLOG, OPT_SHARD,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -113,6 +116,10 @@ static const struct core_option core_options[] = {
 	    "cost (see --price-file)" },
 	{ "price-file", OPT_PRICEFILE, "FILE", "prices per model (USD per "
 	    "million tokens), over the built-in Gemini ones" },
+	{ "shard", OPT_SHARD, "K/N", "do the rows whose index % N is K, into "
+	    "this run's own state and output (rowpool merge joins them); "
+	    "slurm: K and N from the Slurm job array; k8s/N: K from "
+	    "JOB_COMPLETION_INDEX" },
 	{ "syslog", OPT_SYSLOG, NULL, "log to syslog(3) too (ident rowpool, "
 	    "facility user); --log none: syslog only" },
 	{ "dry-run", OPT_DRYRUN, NULL, "send nothing, write nothing: show the "
@@ -371,6 +378,40 @@ load_prices(const char *path)
 	return &t;
 }
 
+/* An environment variable holding a number; usage error otherwise. */
+static unsigned long
+env_count(const char *var)
+{
+	const char *v = getenv(var);
+
+	if (v == NULL)
+		usage_error("--shard: %s is not set (not in a job array?)", var);
+	return parse_count(var, v, 0, 1000000);
+}
+
+/* --shard K/N, slurm, k8s/N */
+static void
+parse_shard(struct run_opts *o, const char *arg)
+{
+	unsigned long k, n;
+	char extra;
+
+	if (strcmp(arg, "slurm") == 0) {
+		k = env_count("SLURM_ARRAY_TASK_ID") -
+		    env_count("SLURM_ARRAY_TASK_MIN");
+		n = env_count("SLURM_ARRAY_TASK_COUNT");
+	} else if (sscanf(arg, "k8s/%lu%c", &n, &extra) == 1)
+		k = env_count("JOB_COMPLETION_INDEX");
+	else if (sscanf(arg, "%lu/%lu%c", &k, &n, &extra) != 2 ||
+	    arg[0] == '-')
+		usage_error("--shard: '%s' is not K/N, slurm or k8s/N", arg);
+	if (n == 0 || n > 100000 || k >= n)
+		usage_error("--shard: shard %lu of %lu does not exist (K is "
+		    "0 to N-1)", k, n);
+	o->shard_k = (unsigned)k;
+	o->shard_n = (unsigned)n;
+}
+
 /* --retry-failed[=KIND,...]: bits 1 << kind; every kind without one. */
 static unsigned
 parse_kinds(const char *arg)
@@ -409,6 +450,7 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_DRYRUN: o->dry_run = true; break;
 	case OPT_PRICEFILE: o->prices = load_prices(arg); break;
 	case OPT_SYSLOG: o->syslog = true; break;
+	case OPT_SHARD: parse_shard(o, arg); break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
@@ -447,6 +489,9 @@ check_opts(struct run_opts *o, const char *input)
 	o->settings = json_pack("{s:s, s:s, s:I}", "processor", o->processor,
 	    "format", format_name(o->format), "max_row_bytes",
 	    (json_int_t)o->max_row_bytes);
+	if (o->shard_n > 0)	/* which rows: a setting that changes results */
+		json_object_set_new(o->settings, "shard", json_sprintf("%u/%u",
+		    o->shard_k, o->shard_n));
 }
 
 /* "the gemini and openai processors": those that have option name. */
@@ -624,6 +669,10 @@ main(int argc, char *argv[], char *envp[])
 	int rc;
 
 	setproctitle_init(argc, argv, envp);
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "merge") == 0)
+		return cmd_merge(argc - 1, argv + 1);
 	run_opts_init(&o);
 	cmdline_init(&c);
 	if (argc < 2) {

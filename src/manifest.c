@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,23 +17,7 @@
 #include "rowpool/durable.h"
 #include "rowpool/io.h"
 #include "rowpool/manifest.h"
-
-
-static void set_err(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* A message cut short by a small buffer is still a message: no check. */
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "rowpool/msgbuf.h"
 
 static char *
 manifest_encode(const json_t *m, size_t *len)
@@ -118,9 +101,10 @@ manifest_read(const char *path, size_t *len, char *err, size_t errlen)
 fail:
 	saved = errno;
 	if (saved == EBADMSG)
-		set_err(err, errlen, "larger than %d bytes", MANIFEST_MAX);
+		msgbuf_format(err, errlen, "larger than %d bytes",
+		    MANIFEST_MAX);
 	else
-		set_err(err, errlen, "%s", strerror(saved));
+		msgbuf_format(err, errlen, "%s", strerror(saved));
 	free(text);
 	if (fd != -1)
 		close(fd);
@@ -156,18 +140,18 @@ manifest_parse(const char *text, size_t len, char *err, size_t errlen)
 	json_t *m;
 
 	if (len == 0) {
-		set_err(err, errlen, "empty file");
+		msgbuf_format(err, errlen, "empty file");
 		goto bad;
 	}
 	m = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 	    &jerr);
 	if (m == NULL) {
-		set_err(err, errlen, "line %d, column %d: %s", jerr.line,
+		msgbuf_format(err, errlen, "line %d, column %d: %s", jerr.line,
 		    jerr.column, jerr.text);
 		goto bad;
 	}
 	if (!json_is_object(m)) {
-		set_err(err, errlen, "%s, not a JSON object",
+		msgbuf_format(err, errlen, "%s, not a JSON object",
 		    json_type_name(m));
 		json_decref(m);
 		goto bad;
@@ -186,9 +170,9 @@ manifest_load(const char *dir, char *err, size_t errlen)
 	json_t *m;
 	int saved;
 
-	set_err(err, errlen, "%s", "");
+	msgbuf_format(err, errlen, "%s", "");
 	if (path_join(path, sizeof(path), dir, MANIFEST_NAME) == -1) {
-		set_err(err, errlen, "%s", strerror(errno));
+		msgbuf_format(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
 	if ((text = manifest_read(path, &len, err, errlen)) == NULL)

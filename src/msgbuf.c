@@ -32,7 +32,9 @@ msgbuf_vadd(struct msgbuf *b, const char *fmt, va_list ap)
 	}
 	/* Later pieces would only make a hole in the middle: stop here. */
 	b->cut = true;
-	b->len = b->cap - 1;
+	if (n >= 0)
+		b->len = b->cap - 1;
+	/* else the piece cannot be formatted at all: it is dropped. */
 	b->p[b->len] = '\0';
 }
 
@@ -57,8 +59,40 @@ msgbuf_finish(struct msgbuf *b)
 {
 	if (b->cap == 0)
 		return;
-	if (b->cut && b->cap > 4)
-		memcpy(b->p + b->cap - 4, "...", 4);
-	/* The cut may split a character: its bytes become '?'. */
+	if (b->cut)
+		msgbuf_cut(b->p, b->cap, b->len);
 	utf8_clean(b->p);
+}
+
+void
+msgbuf_vformat(char *p, size_t cap, const char *fmt, va_list ap)
+{
+	struct msgbuf b;
+
+	msgbuf_init(&b, p, cap);
+	msgbuf_vadd(&b, fmt, ap);
+	msgbuf_finish(&b);
+}
+
+void
+msgbuf_format(char *p, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msgbuf_vformat(p, cap, fmt, ap);
+	va_end(ap);
+}
+
+void
+msgbuf_cut(char *s, size_t size, size_t len)
+{
+	size_t cut;
+
+	if (size == 0)
+		return;
+	cut = size < 4 ? 0 : len < size - 4 ? len : size - 4;
+	while (cut > 0 && utf8_is_cont((unsigned char)s[cut]))
+		cut--;
+	strlcpy(s + cut, "...", size - cut);
 }

@@ -33,8 +33,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/pool.h"
 #include "rowpool/proto.h"
 
@@ -88,9 +90,8 @@ struct slot {
 	pid_t			 pid;
 	int			 fd;		/* -1 once closed */
 	struct frame_reader	 rd;
-	unsigned char		*wbuf;		/* unsent part of a TASK */
-	size_t			 wlen;
-	size_t			 woff;
+	struct buf		 w;		/* TASK frames to send */
+	size_t			 woff;		/* bytes of w sent */
 	struct held		 q[POOL_DEPTH];	/* rows sent, oldest first */
 	unsigned		 nq;
 	int64_t			 started;	/* us: q[0] got the worker */
@@ -194,7 +195,7 @@ pool_free(struct pool *p)
 		return;
 	for (i = 0; p->slots != NULL && i < p->o.nworkers; i++) {
 		frame_reader_release(&p->slots[i].rd);
-		free(p->slots[i].wbuf);
+		buf_release(&p->slots[i].w);
 	}
 	free(p->slots);
 	free(p->pfd);
@@ -387,7 +388,8 @@ slot_spawn(struct pool *p, struct slot *s, int64_t now, const char **what)
 	s->spawn_at = now;
 	frame_reader_release(&s->rd);
 	frame_reader_init(&s->rd, p->o.max_frame);
-	s->wlen = s->woff = 0;
+	buf_reset(&s->w);
+	s->woff = 0;
 	return 0;
 }
 
@@ -398,7 +400,8 @@ slot_close(struct slot *s)
 		close(s->fd);
 		s->fd = -1;
 	}
-	s->wlen = s->woff = 0;
+	buf_reset(&s->w);
+	s->woff = 0;
 }
 
 /* Sends TERM to the worker's process group, KILL later if it lingers. */
@@ -501,9 +504,9 @@ slot_flush(struct slot *s)
 {
 	ssize_t n;
 
-	while (s->woff < s->wlen) {
+	while (s->woff < s->w.len) {
 		/* MSG_NOSIGNAL: a dead worker is EPIPE here, never SIGPIPE. */
-		n = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff,
+		n = send(s->fd, s->w.p + s->woff, s->w.len - s->woff,
 		    MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -511,7 +514,8 @@ slot_flush(struct slot *s)
 			return errno == EAGAIN ? 0 : -1;
 		s->woff += (size_t)n;
 	}
-	s->wlen = s->woff = 0;
+	buf_reset(&s->w);
+	s->woff = 0;
 	return 0;
 }
 
@@ -519,24 +523,20 @@ slot_flush(struct slot *s)
 static int
 slot_send(struct slot *s, const struct pool_task *t)
 {
-	size_t need = FRAME_HDR_SIZE + t->len;
-	unsigned char *nb;
+	unsigned char hdr[FRAME_HDR_SIZE];
 
 	if (t->len > UINT32_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (s->woff > 0) {
-		memmove(s->wbuf, s->wbuf + s->woff, s->wlen - s->woff);
-		s->wlen -= s->woff;
-		s->woff = 0;
-	}
-	if ((nb = realloc(s->wbuf, s->wlen + need)) == NULL)
+	buf_drop(&s->w, s->woff);
+	s->woff = 0;
+	frame_hdr_encode(hdr, FRAME_TASK, t->row, (uint32_t)t->len);
+	if (buf_reserve(&s->w, FRAME_HDR_SIZE + t->len) == -1)
 		return -1;
-	s->wbuf = nb;
-	frame_hdr_encode(nb + s->wlen, FRAME_TASK, t->row, (uint32_t)t->len);
-	memcpy(nb + s->wlen + FRAME_HDR_SIZE, t->payload, t->len);
-	s->wlen += need;
+	/* There is room: neither add allocates, neither can fail. */
+	buf_add(&s->w, hdr, sizeof(hdr));
+	buf_add(&s->w, t->payload, t->len);
 	return 0;
 }
 
@@ -567,7 +567,7 @@ flush_all(struct pool *p, int64_t now)
 
 	for (i = 0; i < p->o.nworkers; i++) {
 		s = &p->slots[i];
-		if (s->fd == -1 || s->wlen == s->woff || slot_flush(s) == 0)
+		if (s->fd == -1 || s->w.len == s->woff || slot_flush(s) == 0)
 			continue;
 		/* EPIPE: the worker is dead; reaping reports the crash. */
 		if (errno == EPIPE || errno == ECONNRESET)
@@ -697,8 +697,9 @@ on_frame(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 		on_result(p, s, f, now);
 		return s->fd != -1;
 	case FRAME_FATAL:
-		snprintf(s->fatal, sizeof(s->fatal), "%.*s",
-		    (int)(f->len < MSG_MAX ? f->len : MSG_MAX - 1), f->payload);
+		/* MSG_MAX bytes at most: enough to see it was cut. */
+		msgbuf_format(s->fatal, sizeof(s->fatal), "%.*s",
+		    (int)(f->len < MSG_MAX ? f->len : MSG_MAX), f->payload);
 		return true;
 	case FRAME_LOG:
 		if (p->o.ops->on_log != NULL)
@@ -829,7 +830,7 @@ warn_once(struct pool *p, const char *fmt, ...)
 		return;
 	p->warned = true;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msgbuf_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p->o.ops->on_warning(p->o.arg, msg);
 }
@@ -1058,7 +1059,7 @@ poll_build(struct pool *p)
 		if (s->fd == -1)
 			continue;
 		p->pfd[n].fd = s->fd;
-		p->pfd[n].events = POLLIN | (s->wlen > s->woff ? POLLOUT : 0);
+		p->pfd[n].events = POLLIN | (s->w.len > s->woff ? POLLOUT : 0);
 		p->pfd_slot[n] = i;
 		n++;
 	}

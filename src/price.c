@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "rowpool/msgbuf.h"
 #include "rowpool/price.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -197,7 +198,7 @@ fail(struct perr *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	msgbuf_vformat(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rowpool/msgbuf.h"
 #include "rowpool/processor.h"
 #include "rowpool/sched.h"
-#include "rowpool/utf8.h"
 
 extern const struct processor proc_echo;
 extern const struct processor proc_exec;
@@ -115,9 +115,8 @@ proc_result_error(struct proc_result *res, enum kind kind,
 
 	res->ok = 0;
 	res->kind = kind;
+	/* Cut with "..." and cleaned of broken UTF-8: JSON needs it. */
 	va_start(ap, fmt);
-	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	msgbuf_vformat(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
-	/* Truncation or a server's bytes may break UTF-8: JSON needs it. */
-	utf8_clean(res->message);
 }

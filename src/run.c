@@ -28,14 +28,15 @@
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
 #include "rowpool/log.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/output.h"
 #include "rowpool/pool.h"
 #include "rowpool/processor.h"
+#include "rowpool/progress.h"
 #include "rowpool/proto.h"
+#include "rowpool/report.h"
 #include "rowpool/retry.h"
 #include "rowpool/run.h"
-#include "rowpool/progress.h"
-#include "rowpool/report.h"
 #include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 #include "rowpool/stats.h"
@@ -126,7 +127,7 @@ run_fail(struct run *r, int status, const char *fmt, ...)
 		return;
 	r->status = status;
 	va_start(ap, fmt);
-	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	msgbuf_vformat(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
 }
 
@@ -422,8 +423,7 @@ log_gate_events(struct run *r, int64_t now)
 		    (long long)(r->gate.pause_until - now));
 	if (ev & GATE_EV_QUOTA_LEARNED)
 		log_info("the API's quota is %ld requests a minute: pacing at "
-		    "%.0f", r->gate.learned_rpm, (double)r->gate.learned_rpm *
-		    GATE_QUOTA_PACE);
+		    "%.0f", r->gate.learned_rpm, r->gate.rpm.per_ms * 60000.0);
 }
 
 static void
@@ -573,6 +573,24 @@ input_bad(struct run *r, const struct input_row *row, int64_t now)
 	return r->status == 0;
 }
 
+/* --shard K/N: is row one of this shard's? */
+static bool
+in_shard(const struct run *r, uint64_t row)
+{
+	return r->o->shard_n == 0 || row % r->o->shard_n == r->o->shard_k;
+}
+
+/* This shard's rows among the first n of the input. */
+static uint64_t
+shard_rows(const struct run *r, uint64_t n)
+{
+	uint64_t k = r->o->shard_k, m = r->o->shard_n;
+
+	if (m == 0)
+		return n;
+	return n > k ? (n - k + m - 1) / m : 0;
+}
+
 /* One record of the input; false at its end or on a fatal problem. */
 static bool
 input_step(struct run *r, struct input_row *row, bool want,
@@ -605,7 +623,7 @@ read_row(struct run *r, int64_t now)
 	bool want;
 
 	while (!r->input_eof && r->status == 0) {
-		want = state_wanted(&r->st, r->nrows);
+		want = state_wanted(&r->st, r->nrows) && in_shard(r, r->nrows);
 		if (!input_step(r, &row, want, &st))
 			break;
 		if (!want)
@@ -956,7 +974,7 @@ static const struct pool_ops run_pool_ops = {
 	.on_tick = cb_tick,
 	.on_signal = cb_signal,
 	.on_warning = cb_warning,
-
+	.on_log = cb_log,
 	.child_setup = cb_child_setup,
 	.worker_main = cb_worker_main,
 };
@@ -1008,6 +1026,7 @@ limits_init(struct run *r, int64_t now)
 		.unreachable_ms = r->o->unreachable_ms,
 		.pause_ms = r->o->backoff_base_ms,
 		.prompt_bytes = prompt != NULL ? (double)strlen(prompt) : 0,
+		.shards = r->o->shard_n,
 	};
 
 	gate_init(&r->gate, &go, now);
@@ -1046,8 +1065,10 @@ static int
 count_rows(struct run *r)
 {
 	if (input_count(r->st.in_path, r->st.in_name, r->o->format,
-	    r->o->max_row_bytes, &r->rows_total) == 0)
+	    r->o->max_row_bytes, &r->st.rows_input) == 0) {
+		r->rows_total = shard_rows(r, r->st.rows_input);
 		return 0;
+	}
 	return run_fail(r, errno == EBADMSG ? EX_DATAERR : io_exit_status(
 	    errno), "input '%s': %s", r->st.in_name, strerror(errno)), -1;
 }
@@ -1072,6 +1093,12 @@ say_start(struct run *r)
 		    progress_num(r->rows_total, b, sizeof(b)),
 		    progress_num(r->rows_total - r->st.ndone + r->st.nredo, c,
 		    sizeof(c)));
+	else if (r->o->shard_n > 0)
+		log_info("starting: input '%s', shard %u/%u: %s of its %s "
+		    "rows, %u workers", r->st.in_name, r->o->shard_k,
+		    r->o->shard_n, progress_num(r->rows_total, a, sizeof(a)),
+		    progress_num(r->st.rows_input, b, sizeof(b)),
+		    r->o->workers);
 	else
 		log_info("starting: input '%s', %s rows, %u workers",
 		    r->st.in_name, progress_num(r->rows_total, a, sizeof(a)),
@@ -1141,15 +1168,16 @@ finish(struct run *r)
 
 	if (commit(r, pool_now()) == -1)
 		return;
-	if (!r->input_eof || r->st.ndone != r->nrows) {
+	if (!r->input_eof || r->st.ndone != shard_rows(r, r->nrows)) {
 		run_fail(r, EX_SOFTWARE, "internal error: %llu of %llu rows "
 		    "done at the end", (unsigned long long)r->st.ndone,
 		    (unsigned long long)r->nrows);
 		return;
 	}
 	sigcatch_test_raise("output");
-	if (output_write(r->st.jpath, journal_length(r->st.j), r->nrows,
-	    r->o->output, &step) == -1) {
+	if (output_write_every(r->st.jpath, journal_length(r->st.j), r->nrows,
+	    r->o->shard_k, r->o->shard_n ? r->o->shard_n : 1, r->o->output,
+	    &step) == -1) {
 		run_fail(r, strcmp(step, "open") == 0 ? EX_CANTCREAT :
 		    io_exit_status(errno), "output '%s': %s: %s", r->o->output,
 		    step, strerror(errno));

@@ -13,8 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "rowpool/msgbuf.h"
 #include "rowpool/secret.h"
-#include "rowpool/utf8.h"
 
 #define MARK_LEN	(sizeof(SECRET_MARK) - 1)
 #define ENC_MAX		8	/* the longest form, its NUL included */
@@ -299,23 +299,6 @@ redact_pieces(const struct secret *s, const char *text, size_t len,
 	return o;
 }
 
-/* Copies the message of len bytes at text into buf, cut to fit. */
-static void
-put_msg(char *buf, size_t size, const char *text, size_t len)
-{
-	size_t cut;
-
-	if (len < size) {
-		memcpy(buf, text, len + 1);
-		return;
-	}
-	cut = size >= 4 ? size - 4 : 0;
-	while (cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80)
-		cut--;
-	memcpy(buf, text, cut);
-	strlcpy(buf + cut, "...", size - cut);
-}
-
 void
 secret_redact_msg(const struct secret *s, char *buf, size_t size)
 {
@@ -334,10 +317,12 @@ secret_redact_msg(const struct secret *s, char *buf, size_t size)
 		strlcpy(buf, SECRET_MARK, size);
 		return;
 	}
-	len = redact_pieces(s, whole, len, full, out);
-	put_msg(buf, size, out, len);
-	/* A key that is not UTF-8 may have been cut inside a character. */
-	utf8_clean(buf);
+	redact_pieces(s, whole, len, full, out);
+	/*
+	 * Cut to fit again, as the mark may be longer than what it hides;
+	 * a key that is not UTF-8 may have been cut inside a character.
+	 */
+	msgbuf_format(buf, size, "%s", out);
 	free(whole);
 	free(out);
 }

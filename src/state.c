@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,8 @@
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
 #include "rowpool/manifest.h"
+#include "rowpool/msgbuf.h"
+#include "rowpool/sigcatch.h"
 #include "rowpool/state.h"
 
 #define MANIFEST_VERSION	1
@@ -41,7 +45,7 @@ state_fail(struct state *s, int status, const char *fmt, ...)
 		return;
 	s->status = status;
 	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	msgbuf_vformat(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
 }
 
@@ -688,7 +692,36 @@ stat_input(struct state *s, struct stat *st)
 	return 0;
 }
 
-/* A pipe may never end: a signal stops the copy (read gets EINTR). */
+/*
+ * Waits until fd can be read, or a signal came (true: stop).  The
+ * signals are blocked while the handler's notes are looked at, and let
+ * in only inside ppoll(2): one that comes just before the wait still
+ * ends it (a pipe may never end, a FIFO may never get a writer).
+ */
+static bool
+wait_readable(struct state *s, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	sigset_t block, old;
+	bool stop;
+	int n;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigcatch_test_raise("spool");	/* the race: a signal just before */
+	while (!(stop = interrupted(s))) {
+		n = ppoll(&pfd, 1, NULL, &old);
+		if (n > 0 || (n == -1 && errno != EINTR))
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return stop;
+}
+
+/* A pipe may never end: a signal stops the copy. */
 static int
 spool_copy(struct state *s, int fd, struct durable *d, const char **step)
 {
@@ -696,8 +729,10 @@ spool_copy(struct state *s, int fd, struct durable *d, const char **step)
 	ssize_t n;
 
 	for (;;) {
+		if (wait_readable(s, fd))
+			return 0;	/* s->status says why */
 		n = read(fd, buf, sizeof(buf));
-		if (n == -1 && errno == EINTR && !interrupted(s))
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -715,8 +750,9 @@ spool_open(struct state *s)
 {
 	int fd;
 
-	while ((fd = open(s->o.input, O_RDONLY | O_CLOEXEC)) == -1 &&
-	    errno == EINTR && !interrupted(s))
+	/* Not blocking: a FIFO's open would wait for a writer. */
+	while ((fd = open(s->o.input, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) ==
+	    -1 && errno == EINTR && !interrupted(s))
 		;
 	return fd;
 }
@@ -779,8 +815,7 @@ write_settings(struct state *s)
 	int rc;
 
 	if (path_join(path, sizeof(path), s->dir, "settings.json") == -1 ||
-	    (text = json_dumps(s->o.settings, JSON_INDENT(2) |
-	    JSON_SORT_KEYS)) == NULL)
+	    (text = json_dumps(s->o.settings, JSON_INDENT(2))) == NULL)
 		return state_fail(s, EX_OSERR, "out of memory"), -1;
 	rc = durable_replace(path, 0600, text, strlen(text), &step);
 	free(text);
@@ -933,6 +968,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	json_object_set(s->manifest, "run", s->run);
 	json_object_set_new(s->manifest, "rows_total", rows_total >= 0 ?
 	    json_integer((json_int_t)rows_total) : json_null());
+	json_object_set_new(s->manifest, "rows_input",
+	    json_integer((json_int_t)s->rows_input));
 }
 
 int

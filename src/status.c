@@ -26,6 +26,7 @@
 
 #include "rowpool/io.h"
 #include "rowpool/manifest.h"
+#include "rowpool/msgbuf.h"
 #include "rowpool/status.h"
 
 #define MANIFEST_VERSION	1
@@ -50,7 +51,7 @@ status_fail(struct status *st, enum status_code code, int err,
 
 	st->err = err;
 	va_start(ap, fmt);
-	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+	msgbuf_vformat(st->why, sizeof(st->why), fmt, ap);
 	va_end(ap);
 	return code;
 }

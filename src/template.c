@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "rowpool/buf.h"
 #include "rowpool/msgbuf.h"
 #include "rowpool/template.h"
+#include "rowpool/utf8.h"
 
 /* Columns listed in a "names no column" message before "and N more". */
 #define TMPL_HAVE_MAX	12
@@ -85,24 +87,6 @@ tmpl_err(char *err, size_t errlen, const struct cursor *c, const char *fmt,
 	msgbuf_finish(&b);
 }
 
-static int
-tmpl_grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap > 0 ? *cap * 2 : 8;
-	if (ncap < need)
-		ncap = need;
-	if ((np = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 /* Columns count characters: UTF-8 continuation bytes do not move them. */
 static void
 cur_skip(struct cursor *c, size_t n)
@@ -114,7 +98,7 @@ cur_skip(struct cursor *c, size_t n)
 		if (b == '\n') {
 			c->line++;
 			c->col = 1;
-		} else if ((b & 0xc0) != 0x80)
+		} else if (!utf8_is_cont(b))
 			c->col++;
 	}
 }
@@ -138,7 +122,7 @@ tmpl_text(struct template *t, const char *p, size_t n)
 	if (last != NULL && last->kind == SEG_TEXT) {
 		last->len += n;
 	} else {
-		if (tmpl_grow((void **)&t->segs, &t->segcap, t->nsegs + 1,
+		if (buf_grow_array((void **)&t->segs, &t->segcap, t->nsegs + 1,
 		    sizeof(*t->segs)) == -1)
 			return -1;
 		t->segs[t->nsegs++] = (struct seg){ .kind = SEG_TEXT,
@@ -169,9 +153,9 @@ tmpl_intern(struct template *t, const char *name, size_t n,
 
 	if ((k = tmpl_find(t, name, n)) >= 0)
 		return k;
-	if (tmpl_grow((void **)&t->names, &t->namecap, t->nnames + 1,
+	if (buf_grow_array((void **)&t->names, &t->namecap, t->nnames + 1,
 	    sizeof(*t->names)) == -1 ||
-	    tmpl_grow((void **)&t->pos, &t->poscap, t->nnames + 1,
+	    buf_grow_array((void **)&t->pos, &t->poscap, t->nnames + 1,
 	    sizeof(*t->pos)) == -1)
 		return -1;
 	if ((t->names[t->nnames] = strndup(name, n)) == NULL)
@@ -188,7 +172,7 @@ tmpl_placeholder(struct template *t, const char *name, size_t n,
 
 	if ((k = tmpl_intern(t, name, n, at)) == -1)
 		return -1;
-	if (tmpl_grow((void **)&t->segs, &t->segcap, t->nsegs + 1,
+	if (buf_grow_array((void **)&t->segs, &t->segcap, t->nsegs + 1,
 	    sizeof(*t->segs)) == -1)
 		return -1;
 	t->segs[t->nsegs++] = (struct seg){ .kind = SEG_NAME,

@@ -19,4 +19,26 @@
  */
 int	cmd_status(int argc, char *argv[]);
 
+/*
+ * rowpool export [--format jsonl|csv] [--with-input] [--failed-only]
+ * [--output FILE] STATE_DIR|OUTPUT: a run's results so far, in input
+ * order (export.h).  Returns 0 (also when the reader of standard output
+ * went away: `| head`); 64 (EX_USAGE) for a usage error or an output
+ * that is the input or in the state directory; 66 (EX_NOINPUT) when there
+ * is no state or, for --with-input, no input; 65 (EX_DATAERR) for a
+ * damaged state or an input changed since the run; 73 (EX_CANTCREAT)
+ * when the output cannot be created; 74 (EX_IOERR) for a read or write
+ * error; 71 (EX_OSERR) out of memory; 75 (EX_TEMPFAIL) interrupted.
+ */
+int	cmd_export(int argc, char *argv[]);
+
+/*
+ * rowpool merge --output FILE [--allow-partial] SHARD...: the shards of
+ * one run (--shard K/N) joined into one output in input order (merge.c).
+ * Returns 0; 64 (EX_USAGE); 65 (EX_DATAERR) for shards that do not make
+ * one run (missing, unfinished, another input or settings, two claiming
+ * the same rows); 66 (EX_NOINPUT) for a shard with no state; 73, 74, 71.
+ */
+int	cmd_merge(int argc, char *argv[]);
+
 #endif

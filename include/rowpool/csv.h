@@ -1,8 +1,8 @@
 /*
  * csv: a streaming RFC 4180 record parser.  It reads from a file
- * descriptor through its own buffer and hands out one record at a time as
- * (pointer, length) fields, never holding more than one record (at most
- * max_record_bytes) in memory.
+ * descriptor through a readbuf (readbuf.h) and hands out one record at a
+ * time as (pointer, length) fields, never holding more than one record
+ * (at most max_record_bytes) in memory.
  *
  * Grammar, and what it does with input RFC 4180 does not allow:
  *  - Fields are separated by ','; records end at LF, CRLF or a bare CR.
@@ -42,10 +42,12 @@
 
 #include <stddef.h>
 
-/* Skip a UTF-8 byte-order mark (EF BB BF) at the start of the input. */
-#define CSV_SKIP_BOM		0x01
+#include "rowpool/readbuf.h"
 
-#define CSV_READ_SIZE		(64u * 1024)
+/* Skip a UTF-8 byte-order mark (EF BB BF) at the start of the input. */
+#define CSV_SKIP_BOM		READBUF_SKIP_BOM
+
+#define CSV_READ_SIZE		READBUF_SIZE
 
 struct csv_field {
 	const char	*ptr;	/* never NULL; not NUL-terminated */
@@ -86,7 +88,8 @@ enum csv_status		 csv_next(struct csv_reader *r, struct csv_record *rec);
 
 /*
  * Sets how many bytes each read(2) asks for, 1 to CSV_READ_SIZE (default
- * CSV_READ_SIZE).  For tests: 1 proves records survive any split.
+ * CSV_READ_SIZE): readbuf_set_read_size().  For tests: 1 proves records
+ * survive any split.
  */
 void	csv_set_read_size(struct csv_reader *r, size_t n);
 

@@ -31,13 +31,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "rowpool/buf.h"
+
 struct durable {
 	int		 fd;
 	char		 path[PATH_MAX];
 	char		 tmp[PATH_MAX];
-	unsigned char	*buf;	/* write buffer */
-	size_t		 len;
-	size_t		 cap;
+	struct buf	 b;	/* write buffer */
 	int		 failed;	/* errno of the first failed write */
 };
 

@@ -9,7 +9,8 @@
  *	4	4	payload length in bytes
  *	8	8	id: the row index the frame is about (0 when none)
  *
- * All integers are little-endian.  A reader checks the magic, the type
+ * All integers are little-endian (libbsd's le16enc() and friends, as
+ * everywhere in rowpool).  A reader checks the magic, the type
  * and the length against its maximum before it allocates anything, so a
  * lying peer can cost at most one frame's worth of memory.
  *
@@ -21,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "rowpool/buf.h"
 
 #define FRAME_HDR_SIZE		16
 #define FRAME_MAGIC		0x5250u
@@ -66,10 +69,8 @@ int	frame_send(int fd, enum frame_type type, uint64_t id,
  *  4. frame_reader_release(&r).
  */
 struct frame_reader {
-	unsigned char	*buf;
-	size_t		 len;	/* bytes held */
+	struct buf	 b;	/* bytes held */
 	size_t		 off;	/* start of the unconsumed bytes */
-	size_t		 cap;
 	size_t		 max;	/* largest payload accepted */
 	size_t		 saved_at;	/* where the handed-out frame's NUL is */
 	unsigned char	 saved;		/* the byte that NUL replaced */

@@ -51,6 +51,7 @@ struct gate_opts {
 	int64_t	 unreachable_ms;
 	int64_t	 pause_ms;	/* a 429 without a retryDelay */
 	double	 prompt_bytes;	/* the template, for token estimates */
+	unsigned shards;	/* runs sharing one key's quota; 0: 1 */
 };
 
 /* What happened, for the caller's log (bits, cleared by gate_events). */

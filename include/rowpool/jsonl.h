@@ -4,6 +4,8 @@
  * memory.  It does not parse JSON: input.c checks each line with
  * jsonl_check, then parses it with jansson.
  *
+ *  - A UTF-8 byte-order mark (EF BB BF) at the start of the input is
+ *    skipped, as RFC 8259 allows.
  *  - Lines end at LF; a CR before the LF goes with the line end (CRLF).
  *    A missing final LF is fine.  Line numbers count LFs.
  *  - A line's text is handed out without its line end and without leading
@@ -26,7 +28,9 @@
 
 #include <stddef.h>
 
-#define JSONL_READ_SIZE		(64u * 1024)
+#include "rowpool/readbuf.h"
+
+#define JSONL_READ_SIZE		READBUF_SIZE
 
 struct jsonl_line {
 	char		*ptr;	/* JSONL_LINE: len bytes, NUL-terminated */
@@ -55,7 +59,10 @@ struct jsonl_reader	*jsonl_new(int fd, size_t max_line_bytes);
 enum jsonl_status	 jsonl_next(struct jsonl_reader *r,
 			    struct jsonl_line *l);
 
-/* Bytes per read(2), 1 to JSONL_READ_SIZE: for tests, as csv_set_read_size. */
+/*
+ * Bytes per read(2), 1 to JSONL_READ_SIZE: readbuf_set_read_size(), for
+ * tests, as csv_set_read_size.
+ */
 void	jsonl_set_read_size(struct jsonl_reader *r, size_t n);
 
 /* Frees the reader and its buffers; NULL is fine. */

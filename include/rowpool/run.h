@@ -42,6 +42,8 @@ struct run_opts {
 	double			 max_cost;	/* USD; 0: none */
 	const struct price_table *prices;	/* NULL: the built-in ones */
 	bool			 syslog;	/* --syslog */
+	unsigned		 shard_k;	/* --shard K/N: rows whose */
+	unsigned		 shard_n;	/* index % N == K; N 0: all */
 	int64_t			 max_outage_ms;	/* breaker open this long: stop */
 	int64_t			 unreachable_ms;	/* API never reached this
 						   long: stop (exit 69) */

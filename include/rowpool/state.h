@@ -72,6 +72,8 @@ struct state {
 							   this rowpool does
 							   not know */
 	uint64_t		 ndone, nok, nfailed, nredo;
+	uint64_t		 rows_input;	/* rows in the whole input (a
+						   shard does some of them) */
 	uint64_t		 appended;	/* input bytes new since the
 						   last run (it grew), or 0 */
 	json_t			*run;		/* the live "run" object the

@@ -68,7 +68,7 @@ rm -rf "$T/out.jsonl" "$T/out.jsonl.state"
 pid=$!
 track "$pid"
 wait_for -p "$pid" "pid $pid to wait for a writer to the FIFO" \
-    wchan_is "$pid" wait_for_partner
+    wchan_is "$pid" '*poll*'
 kill -TERM "$pid"
 wait_for "pid $pid to stop at SIGTERM" ended "$pid"
 wait "$pid"
@@ -84,7 +84,7 @@ track "$pid"
 wait_for "the pipe's writer" test -s "$T/writer.pid"
 writer=$(cat "$T/writer.pid")
 track "$writer"
-wait_for -p "$pid" "pid $pid to read the pipe" wchan_is "$pid" '*pipe*'
+wait_for -p "$pid" "pid $pid to wait on the pipe" wchan_is "$pid" '*poll*'
 kill -TERM "$pid"
 wait_for "pid $pid to stop at SIGTERM" ended "$pid"
 # The shell waits for the whole pipeline.
@@ -94,3 +94,14 @@ rc=$?
 [ "$rc" -eq 75 ] || fail "endless pipe: exit $rc"
 no_spool "endless pipe"
 no_leftovers
+
+# The race: SIGTERM just before rowpool waits on an endless pipe (raised
+# by a test hook at that point) still stops it.
+sh -c 'echo $$ >"$1" && exec sleep 3600' sh "$T/writer2.pid" |
+    { ROWPOOL_TEST_RAISE=spool:TERM timeout 60 "$ROWPOOL" run --processor echo \
+    -q --format csv -o "$T/out.jsonl" -; echo $? >"$T/race.rc"; } &
+wait_for "the pipe's second writer" test -s "$T/writer2.pid"
+track "$(cat "$T/writer2.pid")"
+wait_for "rowpool to stop at the raised SIGTERM" test -s "$T/race.rc"
+kill "$(cat "$T/writer2.pid")"
+[ "$(cat "$T/race.rc")" -eq 75 ] || fail "SIGTERM just before the wait: exit $(cat "$T/race.rc")"

@@ -103,7 +103,7 @@ Test(frame, oversized_rejected_before_payload)
 	cr_assert_eq(frame_reader_feed(&r, hdr, sizeof(hdr)), 0);
 	cr_assert_eq(frame_reader_next(&r, &f), -1);
 	cr_assert_eq(errno, EMSGSIZE);
-	cr_assert_leq(r.cap, 4096, "no payload-sized allocation");
+	cr_assert_leq(r.b.cap, 4096, "no payload-sized allocation");
 	frame_reader_release(&r);
 }
 
@@ -121,7 +121,7 @@ Test(frame, huge_length_does_not_allocate)
 	frame_reader_init(&r, FRAME_MAX_DEFAULT);
 	cr_assert_eq(frame_recv(&r, fds[0], &f), -1);
 	cr_assert_eq(errno, EMSGSIZE);
-	cr_assert_leq(r.cap, 1u << 20);
+	cr_assert_leq(r.b.cap, 1u << 20);
 	frame_reader_release(&r);
 	close(fds[0]);
 }

@@ -257,3 +257,28 @@ Test(gate, rows_end_failed_after_their_retries)
 	cr_assert_eq(fail_once(&c, KIND_BLOCKED, -1, 0).what,
 	    VERDICT_FAILED);
 }
+
+/* N shards on one key: each learns the whole quota, and takes 1/N of it. */
+Test(gate, a_learned_quota_is_shared_by_the_shards)
+{
+	struct gate_opts o = { .workers = 8, .max_outage_ms = 900000,
+	    .unreachable_ms = 20000, .pause_ms = 500, .shards = 4 };
+	struct attempt a = { .attempts = 1 };
+	struct failure f = { .kind = KIND_RATE_LIMITED, .message = "q",
+	    .retry_after = 1000, .retry = -1, .quota_rpm = 60 };
+	struct verdict v;
+	int64_t t = 2000, w;
+	int n = 0;
+
+	gate_init(&g, &o, 0);
+	retry_decide(&g, &a, &f, &ro, 1000, &v);
+	while (t < 2000 + 10 * 60 * 1000) {
+		if ((w = gate_take(&g, 1, t)) == 0) {
+			n++;
+			continue;
+		}
+		t += w;
+	}
+	cr_assert(n >= 146 && n <= 148, "%d requests in 10 min (147 is "
+	    "60 * 0.98 / 4 * 10)", n);
+}

@@ -624,72 +624,81 @@ Test(input, want_false)
 	input_close(in2);
 }
 
+/* JSONL lines of each kind, numbered. */
+static const char jsonl_data[] =
+    "{\"a\":1}\n"				/* 1 */
+    "\n"					/* 2 */
+    "   \t \r\n"				/* 3 */
+    "{\"a\":2}\r\n"				/* 4 */
+    "[1,2]\n"					/* 5 */
+    "{\"a\":1,\"a\":2}\n"			/* 6 */
+    "{\"a\":\"\xff\"}\n"			/* 7 */
+    "{\"a\":\"x\0y\"}\n"			/* 8 */
+    "{\"a\":\"\\u0000\"}\n"			/* 9 */
+    "{\"a\":1} x\n"				/* 10 */
+    "\"str\"\n"					/* 11 */
+    "{\"long\":\"0123456789012345678901234567890123456789\"}\n"
+    "  {\"b\":3}  \n"				/* 13 */
+    "{a:1}\n"					/* 14 */
+    "{\"n\":99999999999999999999}\n"		/* 15 */
+    "{\"\xc3\xa9\":[{}],\"t\":\"\\t\"}\n"	/* 16 */
+    "{}\r";					/* 17 */
+
+static const struct outcome o_jsonl[] = {
+	OK(1, "{\"a\":1}"),
+	OK(4, "{\"a\":2}"),
+	BAD(5, ":5: not a JSON object"),
+	BAD(6, ":6: invalid JSON at column "),
+	BAD(7, ":7: invalid JSON at column "),
+	BAD(8, ":8: NUL byte at column 8"),
+	BAD(9, ":9: invalid JSON at column "),
+	BAD(10, ":10: invalid JSON at column "),
+	BAD(11, ":11: not a JSON object"),
+	BAD(12, ":12: row larger than 48 bytes"),
+	OK(13, "{\"b\":3}"),
+	BAD(14, ":14: invalid JSON at column "),
+	BAD(15, ":15: invalid JSON at column "),
+	OK(16, "{\"\xc3\xa9\":[{}],\"t\":\"\\t\"}"),
+	OK(17, "{}"),
+};
+
 /* JSONL through input: a ROW's text is the line; BAD messages by prefix. */
-Test(input, jsonl)
+static void
+check_jsonl(const char *path, const struct outcome *o, size_t n, bool want)
 {
-	static const char data[] =
-	    "{\"a\":1}\n"				/* 1 */
-	    "\n"					/* 2 */
-	    "   \t \r\n"				/* 3 */
-	    "{\"a\":2}\r\n"				/* 4 */
-	    "[1,2]\n"					/* 5 */
-	    "{\"a\":1,\"a\":2}\n"			/* 6 */
-	    "{\"a\":\"\xff\"}\n"			/* 7 */
-	    "{\"a\":\"x\0y\"}\n"			/* 8 */
-	    "{\"a\":\"\\u0000\"}\n"			/* 9 */
-	    "{\"a\":1} x\n"				/* 10 */
-	    "\"str\"\n"					/* 11 */
-	    "{\"long\":\"0123456789012345678901234567890123456789\"}\n"
-	    "  {\"b\":3}  \n"				/* 13 */
-	    "{a:1}\n"					/* 14 */
-	    "{\"n\":99999999999999999999}\n"		/* 15 */
-	    "{\"\xc3\xa9\":[{}],\"t\":\"\\t\"}\n"	/* 16 */
-	    "{}\r";					/* 17 */
-	static const struct outcome o[] = {
-		OK(1, "{\"a\":1}"),
-		OK(4, "{\"a\":2}"),
-		BAD(5, ":5: not a JSON object"),
-		BAD(6, ":6: invalid JSON at column "),
-		BAD(7, ":7: invalid JSON at column "),
-		BAD(8, ":8: NUL byte at column 8"),
-		BAD(9, ":9: invalid JSON at column "),
-		BAD(10, ":10: invalid JSON at column "),
-		BAD(11, ":11: not a JSON object"),
-		BAD(12, ":12: row larger than 48 bytes"),
-		OK(13, "{\"b\":3}"),
-		BAD(14, ":14: invalid JSON at column "),
-		BAD(15, ":15: invalid JSON at column "),
-		OK(16, "{\"\xc3\xa9\":[{}],\"t\":\"\\t\"}"),
-		OK(17, "{}"),
-	};
-	const char *path = tmp_file("j.jsonl", data, sizeof(data) - 1);
 	char msg[INPUT_ERROR_MAX];
 	struct input_row row;
 	struct input *in;
 	size_t k, ncols = 1;
-	int pass;
 
-	for (pass = 0; pass < 2; pass++) {
-		in = open_ok(path, 0, 48);
-		cr_assert_null(input_columns(in, &ncols));
-		cr_assert_eq(ncols, 0);
-		for (k = 0; k < NELEM(o); k++) {
-			cr_assert_eq(input_next(in, &row, pass == 0), o[k].st,
-			    "row %zu: %s", k, row.error);
-			cr_assert_eq(row.index, k);
-			cr_assert_eq(row.line, o[k].line, "row %zu", k);
-			if (o[k].st == INPUT_ROW) {
-				cr_assert_str_eq(row.json, o[k].text);
-				cr_assert_eq(row.len, strlen(o[k].text));
-				continue;
-			}
-			snprintf(msg, sizeof(msg), "%s%s", path, o[k].text);
-			cr_assert(strncmp(row.error, msg, strlen(msg)) == 0,
-			    "row %zu: %s", k, row.error);
+	in = open_ok(path, 0, 48);
+	cr_assert_null(input_columns(in, &ncols));
+	cr_assert_eq(ncols, 0);
+	for (k = 0; k < n; k++) {
+		cr_assert_eq(input_next(in, &row, want), o[k].st,
+		    "row %zu: %s", k, row.error);
+		cr_assert_eq(row.index, k);
+		cr_assert_eq(row.line, o[k].line, "row %zu", k);
+		if (o[k].st == INPUT_ROW) {
+			cr_assert_str_eq(row.json, o[k].text);
+			cr_assert_eq(row.len, strlen(o[k].text));
+			continue;
 		}
-		cr_assert_eq(input_next(in, &row, true), INPUT_EOF);
-		input_close(in);
+		snprintf(msg, sizeof(msg), "%s%s", path, o[k].text);
+		cr_assert(strncmp(row.error, msg, strlen(msg)) == 0,
+		    "row %zu: %s", k, row.error);
 	}
+	cr_assert_eq(input_next(in, &row, true), INPUT_EOF);
+	input_close(in);
+}
+
+Test(input, jsonl)
+{
+	const char *path = tmp_file("j.jsonl", jsonl_data,
+	    sizeof(jsonl_data) - 1);
+
+	check_jsonl(path, o_jsonl, NELEM(o_jsonl), true);
+	check_jsonl(path, o_jsonl, NELEM(o_jsonl), false);
 }
 
 /* The jsonl reader alone, with reads of every small size. */
@@ -737,6 +746,32 @@ Test(jsonl, reader)
 	cr_assert_eq(jsonl_next(r, &l), JSONL_ERROR);
 	cr_assert_eq(errno, EBADF);
 	jsonl_free(r);
+}
+
+/* A BOM at the start is skipped, whatever the read size; nowhere else. */
+Test(jsonl, reader_bom)
+{
+	static const char data[] = "\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbf{}\n";
+	static const size_t sizes[] = { 1, 2, 3, 7, JSONL_READ_SIZE };
+	struct jsonl_reader *r;
+	struct jsonl_line l;
+	const char *path = tmp_file("bom.jsonl", data, sizeof(data) - 1);
+	size_t i;
+	int fd;
+
+	for (i = 0; i < NELEM(sizes); i++) {
+		cr_assert((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1);
+		cr_assert((r = jsonl_new(fd, 100)) != NULL);
+		jsonl_set_read_size(r, sizes[i]);
+		cr_assert_eq(jsonl_next(r, &l), JSONL_LINE);
+		cr_assert_str_eq(l.ptr, "{\"a\":1}", "reads of %zu", sizes[i]);
+		cr_assert_eq(l.bytes, 7, "the BOM is not the row's");
+		cr_assert_eq(jsonl_next(r, &l), JSONL_LINE);
+		cr_assert_str_eq(l.ptr, "\xef\xbb\xbf{}");
+		cr_assert_eq(jsonl_next(r, &l), JSONL_EOF);
+		jsonl_free(r);
+		close(fd);
+	}
 }
 
 static void

@@ -9,6 +9,8 @@ row itself (as the echo processor does), and misbehaves on request:
   --two-lines R    answers row R, and again
   --wrong-row R    answers row R as row R + 1
   --fail R:KIND[:retry|:final]  answers row R {"ok": false, "kind": KIND}
+  --throttle R:FILE  answers row R {"ok": false, "kind": "rate_limited"}
+                   once: while FILE does not exist (then makes it)
   --exit-after N   exits (status 0) after answering N rows
   --usage          adds "usage" to every answer
   --stderr         writes "seen row R in CWD" on stderr before answering
@@ -55,6 +57,10 @@ def answer(opt, r, row):
         out = {"ok": False, "kind": fail[1], "message": "told to fail"}
         if len(fail) > 2:
             out["retry"] = fail[2] == "retry"
+    throttle = opt.get("throttle", "").split(":", 1)
+    if throttle[0] == str(r) and not os.path.exists(throttle[1]):
+        open(throttle[1], "w").close()
+        out = {"ok": False, "kind": "rate_limited", "message": "slow down"}
     if str(r) == opt.get("wrong-row"):
         out["row"] = r + 1
     text = json.dumps(out)

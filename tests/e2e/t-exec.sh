@@ -1,37 +1,12 @@
 # The exec processor (README, "The exec processor"), with the programs of
 # tests/exec as CMD: every row answered by a loop; each way CMD can fail
-# costs its row one attempt (kind, attempts) and nothing else; CMD's
-# stderr in the log with the row; usage in the manifest's tokens; a CMD
-# that cannot start stops the run (78, naming it); --exec-per-row;
-# --exec-cwd; CMD is a setting (a resume with another is refused); every
-# row exactly once across kill -9 of the supervisor, and no CMD left
-# running after a run, a timeout or a kill.
+# (crash, garbage, a line over the limit, two lines, another row, an
+# unknown kind, a hang) costs its row one attempt (kind, attempts) and
+# nothing else; CMD's stderr in the log with the row; usage in the
+# manifest's tokens; the environment passed; --retry-failed; a CMD that
+# exits after N rows; no CMD left running after a run or a timeout.
 . "$(dirname "$0")/lib.sh"
-EXEC=$(cd "$HERE/../exec" && pwd -P)
-ECHO="$EXEC/echo.py"
-TAG="rowpool-e2e-exec-$$"	# in every CMD's arguments: ps finds them
-O="$T/out.jsonl"
-S="$O.state"
-gen_csv 300 "$T/in.csv"
-
-# run [OPTIONS] -- CMD...: a fresh run of the 300 rows.
-run() {
-	rm -rf "$O" "$S"
-	"$ROWPOOL" run --processor exec -j 4 -q -o "$O" "$T/in.csv" "$@"
-}
-# cmds: this test's commands still running (zombies have ended).  The
-# tag goes through the environment: awk's own arguments must not hold it.
-cmds() {
-	ps -eo stat=,args= |
-	    TAG="$TAG" awk 'index($0, ENVIRON["TAG"]) && $1 !~ /^Z/'
-}
-no_cmds() {
-	[ -z "$(cmds)" ]
-}
-# row_field N EXPR: EXPR on line N + 1 of the output, as r.
-row_field() {
-	field "$(sed -n "$(($1 + 1))p" "$O")" "$2"
-}
+. "$HERE/execlib.sh"
 
 # A loop: every row, usage counted, CMD's stderr in the log with the row.
 run -- "$ECHO" --stderr --usage --tag "$TAG" || fail "echo loop: exit $?"
@@ -103,100 +78,3 @@ grep -q '"attempts":2' "$O" || fail "exit-after: no row was charged"
 grep -q "crash: command '$ECHO' exited with status 0; retry in" "$S/log" ||
     fail "exit-after: $(grep crash "$S/log")"
 
-# A CMD that cannot start stops the run at once, 78, naming it.
-for c in rowpool-no-such-cmd "$EXEC/notexec.py" "$EXEC/badinterp.py"; do
-	expect_exit 78 run -- "$c" 2>"$T/err"
-	case $c in
-	*/notexec.py) want="command '$c': Permission denied" ;;
-	*/badinterp.py) want="command '$c': its interpreter '/nonexistent/python3': No such file or directory" ;;
-	*) want="command '$c': not found in PATH" ;;
-	esac
-	grep -qF "rowpool: $want" "$T/err" || fail "$c: $(cat "$T/err")"
-done
-expect_exit 78 run --exec-cwd "$T/nonexistent" -- ./echo.py 2>"$T/err"
-grep -qF "exec-cwd '$T/nonexistent': No such file or directory" "$T/err" ||
-    fail "--exec-cwd: $(cat "$T/err")"
-expect_exit 64 run 2>"$T/err"
-grep -qF "runs a command: INPUT -- CMD" "$T/err" || fail "no command: $(cat "$T/err")"
-
-# Per row, in sh: row 13 makes it exit 3.
-run --exec-per-row -- "$EXEC/once.sh" "$TAG"
-[ $? -eq 1 ] || fail "per row: exit"
-got=$(row_field 13 'r["error"]["kind"], r["attempts"], r["error"]["message"]')
-[ "$got" = "('crash', 4, \"command '$EXEC/once.sh' exited with status 3\")" ] ||
-    fail "per row: row 13: $got"
-[ "$(row_field 5 'r["data"]["row"], r["data"]["id"]')" = "(5, '5')" ] ||
-    fail "per row: row 5: $(sed -n 6p "$O")"
-grep -q "row 13: once.sh: row 13: giving up\$" "$S/log" || fail "per row: stderr"
-
-# --exec-cwd: CMD runs there, and a relative CMD is found there.
-run --exec-cwd "$EXEC" -- ./echo.py --stderr --tag "$TAG" ||
-    fail "--exec-cwd: exit $?"
-grep -q "row 0: echo.py: seen row 0 in $EXEC\$" "$S/log" ||
-    fail "--exec-cwd: $(grep 'row 0' "$S/log")"
-
-# Pacing as for any processor: --rpm and --tpm taken, every row ok; a
-# CMD that says rate_limited (row 5, once) pauses dispatch and cuts the
-# rows in flight, as a 429 does, and the row is done again, uncharged.
-gen_csv 11 "$T/11.csv"
-"$ROWPOOL" run --processor exec -q --rpm 600 --tpm 100000 \
-    -o "$T/11.jsonl" "$T/11.csv" -- "$ECHO" --usage --tag "$TAG" ||
-    fail "--rpm: exit $?"
-verify "$T/11.csv" "$T/11.jsonl"
-run -- "$ECHO" --throttle "5:$T/throttled" --tag "$TAG" || fail "rate_limited: exit $?"
-verify "$T/in.csv" "$O"
-grep -q "rate limited: pausing dispatch" "$S/log" ||
-    fail "rate_limited: no pause: $(grep -i rate "$S/log")"
-[ "$(row_field 5 'r["attempts"]')" = 1 ] ||
-    fail "rate_limited: row 5: $(sed -n 6p "$O")"
-
-# A CMD that starts but dies at once, every time: the streak of crashes
-# stops the run (78) instead of failing every row.
-expect_exit 78 run -- sh -c 'exit 1' 2>"$T/err"
-grep -q "exited with status 1" "$T/err" || fail "dies at once: $(cat "$T/err")"
-
-# rowpool check: the command found, one row through a worker.
-"$ROWPOOL" check --processor exec -o "$O" "$T/in.csv" -- "$ECHO" --tag "$TAG" \
-    >"$T/check" || fail "check: exit $?: $(cat "$T/check")"
-grep -q "^ok   command '$ECHO': found, run once per worker" "$T/check" ||
-    fail "check: $(cat "$T/check")"
-
-# kill -9 of the supervisor at chosen states, then resumes: every row
-# exactly once, as in a run never killed; no CMD outlives its run.  A
-# resume with another command, or per row, is refused (65).
-ROWS=3000
-gen_csv $ROWS "$T/big.csv"
-"$ROWPOOL" run --processor exec -j 4 -o "$T/ref.jsonl" "$T/big.csv" \
-    -- "$ECHO" --tag "$TAG" || fail "reference run"
-strip() { sed 's/,"latency_ms":[0-9]*//' "$1"; }
-strip "$T/ref.jsonl" >"$T/ref.stripped"
-rm -rf "$O" "$S"
-kills=0
-for n in 150 400 250 600; do
-	done=$(manifest_field "$S" rows_done) || done=0
-	ROWPOOL_TEST_DELAY_MS=1 ROWPOOL_TEST_FAULT=hang:$((ROWS - 1)) \
-	    "$ROWPOOL" run --processor exec -j 4 --batch-size 7 -o "$O" \
-	    "$T/big.csv" -- "$ECHO" --tag "$TAG" 2>>"$T/stderr" &
-	pid=$!
-	track "$pid"
-	wait_rows_done -p "$pid" "$S" $((done + n))
-	kill -9 "$pid"
-	wait "$pid" 2>/dev/null
-	[ $? -eq 137 ] || fail "kill $kills: $(tail -3 "$T/stderr")"
-	wait_for "the commands of killed run $kills to end" no_cmds
-	kills=$((kills + 1))
-done
-expect_exit 65 "$ROWPOOL" run --processor exec -o "$O" "$T/big.csv" \
-    -- "$ECHO" --usage --tag "$TAG" 2>"$T/err"
-grep -q "setting 'command' changed (was \[\"$ECHO\",\"--tag\",\"$TAG\"\]; now" "$T/err" ||
-    fail "another command: $(cat "$T/err")"
-expect_exit 65 "$ROWPOOL" run --processor exec --exec-per-row -o "$O" \
-    "$T/big.csv" -- "$ECHO" --tag "$TAG" 2>"$T/err"
-grep -q "setting 'exec_per_row' changed (was false; now true)" "$T/err" ||
-    fail "per row: $(cat "$T/err")"
-"$ROWPOOL" run --processor exec -j 4 -o "$O" "$T/big.csv" \
-    -- "$ECHO" --tag "$TAG" || fail "final resume: exit $?"
-strip "$O" >"$T/out.stripped"
-cmp "$T/ref.stripped" "$T/out.stripped" || fail "output differs after $kills kills"
-verify "$T/big.csv" "$O"
-wait_for "the commands of the last run to end" no_cmds

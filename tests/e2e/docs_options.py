@@ -23,8 +23,9 @@ import re
 import sys
 
 # Options of other programs that the README mentions: scripts/bench/*
-# (--rows, --window-s) and the emulator, scripts/fakegemini (--rpd).
-OTHER_PROGRAMS = {"rows", "window-s", "rpd"}
+# (--rows, --window-s), the emulator, scripts/fakegemini (--rpd), and
+# scripts/install-deps (--bench).
+OTHER_PROGRAMS = {"rows", "window-s", "rpd", "bench"}
 
 OPT_LINE = re.compile(r"^  (?:-(\w), |    )--([a-z][a-z0-9-]*)")
 LONG = re.compile(r"--([a-z][a-z0-9-]*)")

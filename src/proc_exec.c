@@ -434,12 +434,33 @@ start(struct exec *e, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * CMD wrote on its stdout since its last answer, before this row was
+ * sent: out of step, whatever it wrote would pass for this row's answer.
+ * (A line that comes later still can only be caught by "row".)
+ */
+static bool
+out_of_step(const struct exec *e)
+{
+	struct pollfd pf = { .fd = e->sp.out, .events = POLLIN };
+
+	return e->sp.out != -1 && poll(&pf, 1, 0) == 1 &&
+	    (pf.revents & POLLIN);
+}
+
 /* Persistent: one line to the running CMD, one line back. */
 static void
 converse(struct exec *e, const char *req, size_t len,
     struct proc_result *res)
 {
-	enum talk_end end = talk(e, req, len);
+	enum talk_end end;
+
+	if (out_of_step(e)) {
+		broke(e, res, KIND_PROTOCOL, "wrote on its standard output "
+		    "before row %llu was sent", (unsigned long long)e->row);
+		return;
+	}
+	end = talk(e, req, len);
 
 	if (end == TALK_EOF) {
 		ended(e, res);

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rowpool/processor.h"
+#include "scratch.h"
 
 #define NLINES	8
 
@@ -40,6 +42,18 @@ struct fixture {
 	struct proc_result	 res;
 	char			 err[512];
 };
+
+TestSuite(exec, .init = scratch_setup, .fini = scratch_teardown);
+
+/* Waits for CMD to make the file path: a state it reached. */
+static void
+wait_for_file(const char *path)
+{
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	while (access(path, F_OK) == -1)
+		nanosleep(&step, NULL);
+}
 
 static void
 setup(struct fixture *f, const char *script, bool per_row)
@@ -111,25 +125,51 @@ Test(exec, a_loop_answers_each_row, .timeout = 30)
 }
 
 /*
- * What CMD wrote on stderr before its answer is the row's, even when the
- * two are read at once (here both are written before the row is).
+ * What CMD wrote on stderr before its answer is the row's, however the
+ * two are read (in one poll, or the answer first).
  */
 Test(exec, stderr_before_the_answer_is_the_rows, .timeout = 30)
 {
 	struct fixture f;
-	struct timespec ms300 = { 0, 300 * 1000 * 1000 };
 
-	setup(&f, "echo early >&2; echo '{\"ok\":true,\"data\":1}'; "
-	    "read -r l; sleep 10", false);
+	setup(&f, "read -r l; echo early >&2; echo '{\"ok\":true,\"data\":1}'; "
+	    "read -r l", false);
 	start(&f);
-	/* Time for sh to write both (were it slower, the test would pass
-	 * without proving anything, never fail). */
-	nanosleep(&ms300, NULL);
 	row(&f, 3);
 	cr_assert(f.res.ok, "%s", f.res.message);
 	cr_assert_eq(f.said.n, 1);
 	cr_assert_eq(f.said.row[0], 3);
 	cr_assert_str_eq(f.said.line[0], "sh: early");
+	finish(&f);
+}
+
+/*
+ * A line CMD writes after its answer, before the next row is sent, is
+ * not taken for the next row's answer: the next row is out of step.
+ */
+Test(exec, a_line_before_the_row_is_out_of_step, .timeout = 30)
+{
+	struct fixture f;
+	char script[1024];
+	const char *go = scratch_path("go"), *done = scratch_path("written");
+
+	/* The stray line comes once row 0's answer is in (go), and row 1
+	 * is sent once it is out (done). */
+	snprintf(script, sizeof(script), "read -r l; "
+	    "echo '{\"ok\":true,\"data\":1}'; "
+	    "until [ -e '%s' ]; do sleep 0.01; done; "
+	    "echo '{\"ok\":true,\"data\":2}'; : >'%s'; "
+	    "while read -r l; do echo '{\"ok\":true,\"data\":3}'; done",
+	    go, done);
+	setup(&f, script, false);
+	start(&f);
+	row(&f, 0);
+	cr_assert(f.res.ok, "%s", f.res.message);
+	scratch_write(go, "", 0);
+	wait_for_file(done);
+	row(&f, 1);
+	expect_failure(&f, KIND_PROTOCOL, "command 'sh' wrote on its standard "
+	    "output before row 1 was sent", 1);
 	finish(&f);
 }
 

@@ -18,27 +18,33 @@
 
 #include "rowpool/cmd.h"
 #include "rowpool/export.h"
+#include "rowpool/shards.h"
 #include "rowpool/sigcatch.h"
 #include "rowpool/usage.h"
 
 static const char export_head[] =
-"usage: rowpool export [OPTIONS] STATE_DIR|OUTPUT\n"
+"usage: rowpool export [OPTIONS] STATE_DIR|OUTPUT...\n"
 "\n"
 "Writes the results a run has committed so far, one per input row, in\n"
 "input order: of a finished run, a stopped one, or one still going (rows\n"
 "not done yet are pending).  STATE_DIR is a run's state directory; given\n"
-"the run's OUTPUT instead, its state is OUTPUT.state.\n"
+"the run's OUTPUT instead, its state is OUTPUT.state.  Given the shards\n"
+"of one run (--shard K/N), it exports them as that run; it refuses, as\n"
+"merge does, a shard missing, from another input or with other\n"
+"settings, and two shards that claim the same rows.\n"
 "\n"
 "Options:\n";
 
 static const char export_tail[] =
 "\n"
 "Exit status: 0 done (also when the reader of standard output went away),\n"
-"64 usage error, 65 a damaged state or the input changed since the run,\n"
-"66 no state (or no input for --with-input), 71 out of memory, 73 cannot\n"
-"create the output, 74 I/O error, 75 interrupted.\n";
+"64 usage error, 65 a damaged state, the input changed since the run or\n"
+"shards that do not make one run, 66 no state (or no input for\n"
+"--with-input), 71 out of memory, 73 cannot create the output, 74 I/O\n"
+"error, 75 interrupted.\n";
 
-enum { OPT_FORMAT = 256, OPT_WITH_INPUT, OPT_FAILED_ONLY };
+enum { OPT_FORMAT = 256, OPT_WITH_INPUT, OPT_FAILED_ONLY,
+    OPT_ALLOW_PARTIAL };
 
 static const struct {
 	struct option	 opt;
@@ -53,6 +59,8 @@ static const struct {
 	  "or have only grown)" },
 	{ { "failed-only", no_argument, NULL, OPT_FAILED_ONLY }, NULL,
 	  "only the rows that failed" },
+	{ { "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL }, NULL,
+	  "shards: a missing shard's rows are pending, not refused" },
 	{ { "output", required_argument, NULL, 'o' }, "FILE",
 	  "write FILE, atomically, instead of standard output" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, "this text" },
@@ -109,6 +117,7 @@ parse_opt(struct export_opts *o, int ch, const char *arg)
 		return 0;
 	case OPT_WITH_INPUT: o->with_input = true; return 0;
 	case OPT_FAILED_ONLY: o->failed_only = true; return 0;
+	case OPT_ALLOW_PARTIAL: o->allow_partial = true; return 0;
 	case 'o': o->output = arg; return 0;
 	case 'h': export_usage(stdout); return -1;
 	default:
@@ -132,13 +141,18 @@ parse_args(int argc, char *argv[], struct export_opts *o)
 	while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1)
 		if ((rc = parse_opt(o, ch, optarg)) != 0)
 			return rc;
-	if (optind != argc - 1)
-		return usage_error("%s", optind < argc ? "one STATE_DIR or "
-		    "OUTPUT, please" : "no STATE_DIR or OUTPUT given");
+	if (optind >= argc || argc - optind > SHARDS_MAX)
+		return usage_error("%s", optind >= argc ? "no STATE_DIR or "
+		    "OUTPUT given" : "more than " SHARDS_MAX_TEXT " shards");
 	o->target = argv[optind];
-	if (o->target[0] == '\0')
-		return usage_error("%s", "the STATE_DIR or OUTPUT name is "
-		    "empty");
+	if (argc - optind > 1) {
+		o->targets = (const char *const *)(argv + optind);
+		o->ntargets = (size_t)(argc - optind);
+	}
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		if (argv[i][0] == '\0')
+			return usage_error("%s", "a STATE_DIR or OUTPUT name "
+			    "is empty");
 	if (o->output != NULL && o->output[0] == '\0')
 		return usage_error("%s", "--output: the file name is empty");
 	if (o->format == 0)

@@ -106,7 +106,7 @@ show(const char *dir, bool json)
 /* ---- several shards, as one run ---- */
 
 static const char *const sums[] = { "rows_total", "rows_done", "ok",
-    "failed", "retry_queue", "in_flight", NULL };
+    "failed", "cached", "retry_queue", "in_flight", NULL };
 
 static void
 add_number(json_t *into, const char *k, const json_t *v)
@@ -235,6 +235,47 @@ named_twice(int n, char *args[])
 	return 0;
 }
 
+static unsigned
+shard_n(const json_t *obj)
+{
+	const char *sh = json_string_value(json_object_get(obj, "shard"));
+	unsigned k, n;
+	char extra;
+
+	if (sh == NULL || sscanf(sh, "%u/%u%c", &k, &n, &extra) != 2)
+		return 0;
+	return n;
+}
+
+/* Is obj (named arg) a shard of the same run as those read before? */
+static int
+check_shard(const char *arg, const json_t *obj, const json_t *shards)
+{
+	const json_t *prev = json_array_get(shards, 0);
+	const char *sh = json_string_value(json_object_get(obj, "shard"));
+	size_t i;
+
+	if (shard_n(obj) == 0)
+		return complain(EX_USAGE, "status: '%s' is not a shard (--shard "
+		    "K/N): name several state directories only for the shards "
+		    "of one run", arg);
+	if (prev == NULL)
+		return 0;
+	if (!json_equal(json_object_get(obj, "fingerprint"),
+	    json_object_get(prev, "fingerprint")))
+		return complain(EX_DATAERR, "shard '%s' was made from another "
+		    "input than the first one named", arg);
+	if (shard_n(obj) != shard_n(prev))
+		return complain(EX_DATAERR, "shard '%s' is one of %u, the first "
+		    "one named one of %u", arg, shard_n(obj), shard_n(prev));
+	for (i = 0; i < json_array_size(shards); i++)
+		if (strcmp(sh, json_string_value(json_object_get(
+		    json_array_get(shards, i), "shard"))) == 0)
+			return complain(EX_DATAERR, "shard '%s' is shard %s "
+			    "again: it claims the same rows", arg, sh);
+	return 0;
+}
+
 static int
 show_shards(int n, char *args[], bool json)
 {
@@ -244,14 +285,15 @@ show_shards(int n, char *args[], bool json)
 	int i, ret = 0;
 
 	for (i = 0; i < n && ret == 0; i++) {
-		if ((ret = read_shard(args[i], &st)) == 0) {
+		if ((ret = read_shard(args[i], &st)) == 0 &&
+		    (ret = check_shard(args[i], st.obj, shards)) == 0) {
 			add_shard(total, st.obj);
 			json_array_append(shards, st.obj);
-			if (!json)
-				print_shard_line(args[i], st.obj);
 		}
 		status_release(&st);
 	}
+	for (i = 0; i < n && ret == 0 && !json; i++)
+		print_shard_line(args[i], json_array_get(shards, i));
 	rate = json_number_value(json_object_get(total, "rows_per_s"));
 	left = json_number_value(json_object_get(total, "rows_total")) -
 	    json_number_value(json_object_get(total, "rows_done"));

@@ -4,7 +4,9 @@
  * the complete new one; the temp file exists only while a writer is at
  * work, and a failed writer removes it.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,47 @@ durable_open_unique(struct durable *d, const char *path, mode_t mode,
 	return 0;
 }
 
+/* NAME is BASE.rowpool-XXXXXX, as mkostemp makes it? */
+static int
+is_temp_of(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+	const char *x = name + n + sizeof(".rowpool-") - 1;
+
+	return strncmp(name, base, n) == 0 &&
+	    strncmp(name + n, ".rowpool-", sizeof(".rowpool-") - 1) == 0 &&
+	    strlen(x) == 6 && strspn(x, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+	    "klmnopqrstuvwxyz0123456789") == 6;
+}
+
+int
+durable_remove_stale(const char *path)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	struct dirent *e;
+	DIR *dp;
+	int n = 0, saved;
+
+	if (path_dirname(dir, sizeof(dir), path) == -1 ||
+	    (dp = opendir(dir)) == NULL)
+		return -1;
+	base = base != NULL ? base + 1 : path;
+	while ((e = readdir(dp)) != NULL) {
+		if (!is_temp_of(e->d_name, base) || snprintf(tmp, sizeof(tmp),
+		    "%s/%s", dir, e->d_name) >= (int)sizeof(tmp))
+			continue;
+		if (io_unlink(tmp) == 0)
+			n++;
+		else if (errno != ENOENT)
+			break;
+	}
+	saved = errno;
+	closedir(dp);
+	errno = saved;
+	return e != NULL ? -1 : n;
+}
+
 int
 durable_open(struct durable *d, const char *path, mode_t mode,
     const char **step)
@@ -85,7 +128,7 @@ durable_open(struct durable *d, const char *path, mode_t mode,
 		goto fail;
 	}
 	/* A stale temp file is what a crashed writer leaves behind. */
-	if (unlink(d->tmp) == -1 && errno != ENOENT) {
+	if (io_unlink(d->tmp) == -1 && errno != ENOENT) {
 		set_step(step, "unlink");
 		goto fail;
 	}
@@ -106,7 +149,7 @@ fail:
 static int
 durable_flush(struct durable *d)
 {
-	if (d->b.len > 0 && write_full(d->fd, d->b.p, d->b.len) == -1)
+	if (d->b.len > 0 && io_write(d->fd, d->b.p, d->b.len) == -1)
 		return -1;
 	buf_reset(&d->b);
 	return 0;
@@ -122,7 +165,7 @@ durable_write(struct durable *d, const void *p, size_t n, const char **step)
 	if (n > buf_room(&d->b) && durable_flush(d) == -1)
 		goto failed;
 	if (n >= DURABLE_BUFSZ) {
-		if (write_full(d->fd, p, n) == -1)
+		if (io_write(d->fd, p, n) == -1)
 			goto failed;
 		return 0;
 	}
@@ -159,7 +202,7 @@ durable_commit(struct durable *d, const char **step)
 	if (durable_flush(d) == -1)
 		goto fail;
 	what = "fsync";
-	if (fsync(d->fd) == -1)
+	if (io_fsync(d->fd) == -1)
 		goto fail;
 	what = "close";
 	fd = d->fd;
@@ -167,7 +210,7 @@ durable_commit(struct durable *d, const char **step)
 	if (close(fd) == -1)
 		goto fail;
 	what = "rename";
-	if (rename(d->tmp, d->path) == -1)
+	if (io_rename(d->tmp, d->path) == -1)
 		goto fail;
 	d->tmp[0] = '\0';
 	what = "fsync-dir";
@@ -190,7 +233,7 @@ durable_abort(struct durable *d)
 		close(d->fd);
 	d->fd = -1;
 	if (d->tmp[0] != '\0')
-		unlink(d->tmp);
+		io_unlink(d->tmp);
 	d->tmp[0] = '\0';
 	buf_release(&d->b);
 	errno = saved;

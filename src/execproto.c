@@ -10,6 +10,7 @@
 
 #include "rowpool/execproto.h"
 #include "rowpool/kind.h"
+#include "rowpool/proto.h"
 
 char *
 execproto_request(const json_t *row, uint64_t index, size_t *len)
@@ -64,10 +65,14 @@ type_name(const json_t *v)
 	}
 }
 
+/* A count for the total, cut as the RESULT's encoder cuts it: three
+ * counts near INT64_MAX must not overflow the sum. */
 static long long
 count(const json_t *usage, const char *k)
 {
-	return json_integer_value(json_object_get(usage, k));
+	long long v = json_integer_value(json_object_get(usage, k));
+
+	return v > PROTO_TOKENS_MAX ? PROTO_TOKENS_MAX : v;
 }
 
 /* The answer's usage, checked, with its total; NULL when it has none. */
@@ -152,6 +157,7 @@ answer_failed(const json_t *o, struct proc_result *res, char *err,
 		    type_name(retry));
 		return -1;
 	}
+	/* msgbuf makes it one line of UTF-8, cut with "...". */
 	proc_result_error(res, (enum kind)k, "%s", msg != NULL ?
 	    json_string_value(msg) : "");
 	if (retry != NULL)

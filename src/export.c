@@ -20,6 +20,7 @@
 #include "rowpool/input.h"
 #include "rowpool/io.h"
 #include "rowpool/output.h"
+#include "rowpool/shards.h"
 #include "rowpool/sheet.h"
 #include "rowpool/sink.h"
 #include "rowpool/snapshot.h"
@@ -27,7 +28,10 @@
 struct exp {
 	const struct export_opts *o;
 	struct export_result	*r;
-	struct snapshot		 snap;
+	struct snapshot		 own;	/* one target, not a shard */
+	struct shards		 ss;	/* several, or a shard */
+	bool			 sharded;
+	struct snapshot		*snap;	/* own, or the first shard's */
 	struct sink		 sink;
 	bool			 sink_open;
 	struct csvw		 w;
@@ -55,9 +59,46 @@ exp_fail(struct exp *x, int status, const char *fmt, ...)
 }
 
 static int
-snap_failed(struct exp *x)
+snap_failed(struct exp *x, const struct snapshot *s)
 {
-	return exp_fail(x, x->snap.status, "%s", x->snap.why);
+	return exp_fail(x, s->status, "%s", s->why);
+}
+
+/*
+ * The state: one run's, or the shards' (several targets, or one that is
+ * a shard).  Every shard must be there, but with allow_partial; a shard
+ * given alone is its own rows; a shard not finished has pending rows.
+ */
+static int
+open_state(struct exp *x)
+{
+	const struct export_opts *o = x->o;
+	const char *const *args = o->ntargets > 0 ? o->targets : &o->target;
+	size_t n = o->ntargets > 0 ? o->ntargets : 1;
+	unsigned flags = SHARDS_UNFINISHED_OK;
+
+	if (n == 1) {
+		if (snapshot_open(&x->own, args[0]) == -1)
+			return snap_failed(x, &x->own);
+		x->snap = &x->own;
+		if (x->own.shard_n == 0)
+			return 0;
+		flags |= SHARDS_MISSING_OK;
+	}
+	if (o->allow_partial)
+		flags |= SHARDS_MISSING_OK;
+	x->sharded = true;
+	if (shards_open(&x->ss, args, n, flags) == -1)
+		return exp_fail(x, x->ss.status, "%s", x->ss.why);
+	x->snap = shards_first(&x->ss);
+	return 0;
+}
+
+/* Is row one to export?  A missing shard's are, with allow_partial. */
+static bool
+exported(const struct exp *x, uint64_t row)
+{
+	return !x->sharded || x->o->allow_partial || shards_has(&x->ss, row);
 }
 
 static const char *
@@ -96,22 +137,27 @@ same_file(const char *a, const char *b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* The output must not replace the input or a file of the state. */
+/* The output must not replace the input or a file of a state. */
 static int
 check_output(struct exp *x)
 {
+	const struct snapshot *s;
 	char dir[PATH_MAX];
 	const char *out = x->o->output;
+	unsigned k, n = x->sharded ? x->ss.n : 1;
 
 	if (out == NULL)
 		return 0;
-	if (same_file(out, x->snap.in_path))
+	if (same_file(out, x->snap->in_path))
 		return exp_fail(x, EX_USAGE, "output '%s' is the input '%s'",
-		    out, x->snap.in_path);
-	if (path_dirname(dir, sizeof(dir), out) == 0 &&
-	    same_file(dir, x->snap.dir))
-		return exp_fail(x, EX_USAGE, "output '%s' is in the state "
-		    "directory '%s'", out, x->snap.dir);
+		    out, x->snap->in_path);
+	if (path_dirname(dir, sizeof(dir), out) == -1)
+		return 0;
+	for (k = 0; k < n; k++)
+		if ((s = x->sharded ? shards_get(&x->ss, k) : x->snap) !=
+		    NULL && same_file(dir, s->dir))
+			return exp_fail(x, EX_USAGE, "output '%s' is in the "
+			    "state directory '%s'", out, s->dir);
 	return 0;
 }
 
@@ -122,13 +168,13 @@ open_input(struct exp *x)
 	char err[INPUT_ERROR_MAX];
 	bool grew;
 
-	if (snapshot_input(&x->snap, &grew) == -1)
-		return snap_failed(x);
-	if (x->snap.format == 0)
+	if (snapshot_input(x->snap, &grew) == -1)
+		return snap_failed(x, x->snap);
+	if (x->snap->format == 0)
 		return exp_fail(x, EX_DATAERR, "input '%s': the run's settings "
-		    "do not say its format", x->snap.in_name);
-	x->in = input_open_as(x->snap.in_path, x->snap.in_name,
-	    x->snap.format, x->snap.max_row_bytes, &st, err, sizeof(err));
+		    "do not say its format", x->snap->in_name);
+	x->in = input_open_as(x->snap->in_path, x->snap->in_name,
+	    x->snap->format, x->snap->max_row_bytes, &st, err, sizeof(err));
 	if (x->in == NULL)
 		return exp_fail(x, st == INPUT_IOERR ? io_exit_status(errno) :
 		    EX_DATAERR, "%s", err);
@@ -151,28 +197,36 @@ input_fetch(struct exp *x, uint64_t row)
 		return exp_fail(x, EX_DATAERR, "%s", x->irow.error);
 	if (x->irow.index != row)	/* input.h numbers every record */
 		return exp_fail(x, EX_SOFTWARE, "input '%s': row %llu read "
-		    "as row %llu", x->snap.in_name, (unsigned long long)row,
+		    "as row %llu", x->snap->in_name, (unsigned long long)row,
 		    (unsigned long long)x->irow.index);
 	return 1;
 }
 
-/* The number of rows: the manifest's, or the unchanged input's count. */
+/*
+ * The number of rows: the whole input's for shards, the manifest's, or
+ * the unchanged input's count.
+ */
 static void
 row_count(struct exp *x)
 {
 	char fp[64];
 
-	if (x->snap.rows_total >= 0) {
-		x->nrows = (uint64_t)x->snap.rows_total;
+	if (x->sharded) {
+		x->nrows = x->ss.rows;
+		x->nrows_known = true;
+		return;
+	}
+	if (x->snap->rows_total >= 0) {
+		x->nrows = (uint64_t)x->snap->rows_total;
 		x->nrows_known = true;
 		return;
 	}
 	/* An older manifest: without the input, the rows after the last
 	 * one done cannot be listed as pending. */
-	x->nrows_known = input_fingerprint(x->snap.in_path, fp,
-	    sizeof(fp)) == 0 && strcmp(fp, x->snap.fingerprint) == 0 &&
-	    input_count(x->snap.in_path, x->snap.in_name, x->snap.format,
-	    x->snap.max_row_bytes, &x->nrows) == 0;
+	x->nrows_known = input_fingerprint(x->snap->in_path, fp,
+	    sizeof(fp)) == 0 && strcmp(fp, x->snap->fingerprint) == 0 &&
+	    input_count(x->snap->in_path, x->snap->in_name, x->snap->format,
+	    x->snap->max_row_bytes, &x->nrows) == 0;
 }
 
 /*
@@ -217,8 +271,8 @@ jsonl_keys(struct exp *x, json_t *keys, bool *many)
 	struct input *in;
 	int rc = 1;
 
-	in = input_open_as(x->snap.in_path, x->snap.in_name, x->snap.format,
-	    x->snap.max_row_bytes, &st, err, sizeof(err));
+	in = input_open_as(x->snap->in_path, x->snap->in_name, x->snap->format,
+	    x->snap->max_row_bytes, &st, err, sizeof(err));
 	if (in == NULL)
 		return exp_fail(x, st == INPUT_IOERR ? io_exit_status(errno) :
 		    EX_DATAERR, "%s", err);
@@ -278,7 +332,7 @@ csv_start(struct exp *x)
 	for (i = 0; i < n && rc == 0; i++)
 		rc = sheet_add_input(&x->sheet, cols[i]);
 	if (rc == 0)
-		rc = sheet_add_result(&x->sheet, x->snap.settings);
+		rc = sheet_add_result(&x->sheet, x->snap->settings);
 	if (rc == 0)
 		rc = sheet_header(&x->sheet, &x->w);
 	if (rc == -1)
@@ -292,7 +346,7 @@ static int
 bad_result(struct exp *x, uint64_t row, const char *why)
 {
 	return exp_fail(x, EX_DATAERR, "journal '%s': the result of row %llu "
-	    "%s", x->snap.jpath, (unsigned long long)row, why);
+	    "%s", x->snap->jpath, (unsigned long long)row, why);
 }
 
 /* A result as an object; NULL after exp_fail. */
@@ -407,9 +461,11 @@ visit(void *arg, uint64_t row, const char *payload, uint32_t len,
 		if (x->in != NULL && (rc = input_fetch(x, r)) != 1)
 			return rc == -1 ? -1 : exp_fail(x, EX_DATAERR, "input "
 			    "'%s' has %llu rows, but the journal has a result "
-			    "for row %llu", x->snap.in_name,
+			    "for row %llu", x->snap->in_name,
 			    (unsigned long long)r, (unsigned long long)row);
-		if (emit(x, r, r == row ? payload : NULL, len) == -1)
+		if (!exported(x, r))
+			x->next = r + 1;
+		else if (emit(x, r, r == row ? payload : NULL, len) == -1)
 			return -1;
 	}
 	return 0;
@@ -429,12 +485,14 @@ trailing(struct exp *x)
 		}
 		if (x->in == NULL && (!x->nrows_known || x->next >= x->nrows))
 			break;
-		if (emit(x, x->next, NULL, 0) == -1)
+		if (!exported(x, x->next))
+			x->next++;
+		else if (emit(x, x->next, NULL, 0) == -1)
 			return -1;
 	}
 	if (x->nrows_known && x->next < x->nrows)
 		return exp_fail(x, EX_DATAERR, "input '%s' has %llu rows, "
-		    "fewer than the %llu the run counted", x->snap.in_name,
+		    "fewer than the %llu the run counted", x->snap->in_name,
 		    (unsigned long long)x->next,
 		    (unsigned long long)x->nrows);
 	return 0;
@@ -447,10 +505,16 @@ walk(struct exp *x)
 	const char *step = "journal";
 	struct stat st;
 
-	if (x->snap.committed == 0 && stat(x->snap.jpath, &st) == -1 &&
+	if (x->sharded) {
+		if (shards_walk(&x->ss, visit, x) == 0)
+			return 0;
+		return x->ss.status != 0 ? exp_fail(x, x->ss.status, "%s",
+		    x->ss.why) : -1;
+	}
+	if (x->snap->committed == 0 && stat(x->snap->jpath, &st) == -1 &&
 	    errno == ENOENT)
 		return 0;	/* nothing committed yet */
-	if (output_walk(x->snap.jpath, x->snap.committed, x->nrows_known ?
+	if (output_walk(x->snap->jpath, x->snap->committed, x->nrows_known ?
 	    x->nrows : UINT64_MAX, visit, x, &step) == 0)
 		return 0;
 	if (x->r->status != 0)
@@ -459,11 +523,11 @@ walk(struct exp *x)
 		return oom(x);
 	if (strcmp(step, "check") == 0)
 		return exp_fail(x, EX_DATAERR, "journal '%s': a row %s",
-		    x->snap.jpath, x->nrows_known ? "past the run's rows, or "
+		    x->snap->jpath, x->nrows_known ? "past the run's rows, or "
 		    "twice" : "twice");
 	return exp_fail(x, errno == EBADMSG || errno == ENODATA ||
 	    errno == ENOENT ? EX_DATAERR : io_exit_status(errno),
-	    "journal '%s': %s", x->snap.jpath, errno == EBADMSG ?
+	    "journal '%s': %s", x->snap->jpath, errno == EBADMSG ?
 	    "damaged record" : errno == ENODATA ? "shorter than the "
 	    "committed length" : strerror(errno));
 }
@@ -473,8 +537,8 @@ export_steps(struct exp *x)
 {
 	const char *step = "open";
 
-	if (snapshot_open(&x->snap, x->o->target) == -1)
-		return snap_failed(x);
+	if (open_state(x) == -1)
+		return -1;
 	if (check_output(x) == -1 || (x->o->with_input && open_input(x) == -1))
 		return -1;
 	row_count(x);
@@ -505,6 +569,8 @@ export_run(const struct export_opts *o, struct export_result *r)
 		input_close(x.in);
 	sheet_release(&x.sheet);
 	csvw_release(&x.w);
-	snapshot_release(&x.snap);
+	snapshot_release(&x.own);
+	if (x.sharded)
+		shards_release(&x.ss);
 	return r->status;
 }

@@ -96,12 +96,13 @@ frame_reader_feed(struct frame_reader *r, const void *p, size_t n)
 static size_t
 reader_want(struct frame_reader *r)
 {
-	const char *h = r->b.p + r->off;
+	const char *h;
 	size_t held = r->b.len - r->off;
 	uint64_t len;
 
 	if (held < FRAME_HDR_SIZE)
 		return FRAME_READ_CHUNK;
+	h = r->b.p + r->off;	/* not before: b.p may still be NULL */
 	len = le32dec(h + 4);
 	if (len > r->max || held >= FRAME_HDR_SIZE + len)
 		return FRAME_READ_CHUNK;
@@ -128,13 +129,14 @@ frame_reader_fill(struct frame_reader *r, int fd)
 int
 frame_reader_next(struct frame_reader *r, struct frame *f)
 {
-	const char *h = r->b.p + r->off;
+	const char *h;
 	size_t held = r->b.len - r->off;
 	uint64_t type, len;
 
 	reader_restore(r);
 	if (r->b.p == NULL || held < FRAME_HDR_SIZE)
 		return 0;
+	h = r->b.p + r->off;
 	type = le16dec(h + 2);
 	len = le32dec(h + 4);
 	if (le16dec(h) != FRAME_MAGIC || type == 0 ||

@@ -246,7 +246,7 @@ journal_open(const char *path, uint64_t committed, journal_visit_fn visit,
 		goto fail;
 	if (journal_check(j->fd, committed, visit, arg, bad_off) == -1)
 		goto fail;
-	if (ftruncate(j->fd, (off_t)committed) == -1 ||
+	if (io_ftruncate(j->fd, (off_t)committed) == -1 ||
 	    lseek(j->fd, (off_t)committed, SEEK_SET) == -1)
 		goto fail;
 	j->flen = j->synced = committed;
@@ -268,7 +268,7 @@ journal_flush(struct journal *j)
 {
 	if (j->out.len == 0)
 		return 0;
-	if (write_full(j->fd, j->out.p, j->out.len) == -1)
+	if (io_write(j->fd, j->out.p, j->out.len) == -1)
 		return journal_poison(j);
 	j->flen += j->out.len;
 	buf_reset(&j->out);
@@ -294,7 +294,7 @@ journal_write_direct(struct journal *j, unsigned char *hdr,
 		{ .iov_base = (void *)(uintptr_t)payload, .iov_len = len },
 	};
 
-	if (writev_full(j->fd, iov, 2) == -1)
+	if (io_writev(j->fd, iov, 2) == -1)
 		return journal_poison(j);
 	j->flen += JOURNAL_HDR_SIZE + (uint64_t)len;
 	return 0;
@@ -345,7 +345,7 @@ journal_sync(struct journal *j, const char **step)
 	if (j->flen == j->synced)
 		return 0;
 	/* Never retried: the failed pages may be clean now, and lost. */
-	if (fdatasync(j->fd) == -1)
+	if (io_fdatasync(j->fd) == -1)
 		return journal_poison(j);
 	j->synced = j->flen;
 	return 0;

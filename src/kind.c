@@ -50,7 +50,7 @@ kind_parse(const char *name)
 {
 	int k;
 
-	for (k = 0; k < KIND_COUNT; k++)
+	for (k = 0; name != NULL && k < KIND_COUNT; k++)
 		if (strcmp(kinds[k].name, name) == 0)
 			return k;
 	return -1;

@@ -36,8 +36,8 @@
 static const char usage_head[] =
 "usage: rowpool run [OPTIONS] --output FILE INPUT|- [-- CMD [ARGS...]]\n"
 "       rowpool check [OPTIONS] --output FILE INPUT|- [-- CMD [ARGS...]]\n"
-"       rowpool status [--json] STATE_DIR|OUTPUT\n"
-"       rowpool export [OPTIONS] STATE_DIR|OUTPUT\n"
+"       rowpool status [--json] STATE_DIR|OUTPUT...\n"
+"       rowpool export [OPTIONS] STATE_DIR|OUTPUT...\n"
 "       rowpool merge --output FILE [--allow-partial] SHARD...\n"
 "       rowpool COMMAND --help; rowpool --help | --version\n"
 "\n"
@@ -72,7 +72,7 @@ enum {
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
 	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN, OPT_MAXCOST, OPT_PRICEFILE,
-	OPT_SYSLOG, OPT_SHARD,
+	OPT_SYSLOG, OPT_SHARD, OPT_CACHE, OPT_CACHEMAX,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -120,6 +120,11 @@ static const struct core_option core_options[] = {
 	    "this run's own state and output (rowpool merge joins them); "
 	    "slurm: K and N from the Slurm job array; k8s/N: K from "
 	    "JOB_COMPLETION_INDEX" },
+	{ "cache", OPT_CACHE, "DIR", "answer a request made before (by any "
+	    "run) from the response cache DIR, and keep each new ok answer "
+	    "there; none: no cache (default: $ROWPOOL_CACHE, else none)" },
+	{ "cache-max-bytes", OPT_CACHEMAX, "N[K|M|G]", "the cache's bound: "
+	    "least recently used answers go first (default 1G; 0: none)" },
 	{ "syslog", OPT_SYSLOG, NULL, "log to syslog(3) too (ident rowpool, "
 	    "facility user); --log none: syslog only" },
 	{ "dry-run", OPT_DRYRUN, NULL, "send nothing, write nothing: show the "
@@ -365,6 +370,30 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 }
 
 
+/* --cache-max-bytes: N, NK, NM, NG or NT (powers of 1024). */
+static uint64_t
+parse_bytes(const char *opt, const char *s)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' && end[1] == '\0' && (u = strchr(units,
+	    *end)) != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (s[0] == '-' || end == s || *end != '\0' || errno != 0 ||
+	    v > (UINT64_MAX >> shift))
+		usage_error("%s: '%s' is not a number of bytes (N, or N with "
+		    "K, M, G or T)", opt, s);
+	return (uint64_t)v << shift;
+}
+
 /* --price-file: over the built-in prices; a bad file is exit 78. */
 static const struct price_table *
 load_prices(const char *path)
@@ -451,6 +480,10 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_PRICEFILE: o->prices = load_prices(arg); break;
 	case OPT_SYSLOG: o->syslog = true; break;
 	case OPT_SHARD: parse_shard(o, arg); break;
+	case OPT_CACHE: o->cache_dir = arg; break;
+	case OPT_CACHEMAX:
+		o->cache_max_bytes = parse_bytes("--cache-max-bytes", arg);
+		break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = true; break;
 	default:
@@ -482,6 +515,13 @@ check_opts(struct run_opts *o, const char *input)
 		    "use --format csv or --format jsonl", input);
 	if (o->timeout_ms < 1)
 		usage_error("%s", "--timeout must be above 0");
+	if (o->cache_dir == NULL && getenv("ROWPOOL_CACHE") != NULL &&
+	    getenv("ROWPOOL_CACHE")[0] != '\0')
+		o->cache_dir = getenv("ROWPOOL_CACHE");
+	if (o->cache_dir != NULL && strcmp(o->cache_dir, "none") == 0)
+		o->cache_dir = NULL;	/* a directory named none: ./none */
+	else if (o->cache_dir != NULL && o->cache_dir[0] == '\0')
+		usage_error("%s", "--cache: the directory name is empty");
 	if (processor_find(o->processor) == NULL)
 		config_error("unknown processor '%s' (have: %s)", o->processor,
 		    processor_names());

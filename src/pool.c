@@ -490,7 +490,7 @@ slot_protocol(struct pool *p, struct slot *s, const char *why, int64_t now)
 {
 	char msg[MSG_MAX];
 
-	snprintf(msg, sizeof(msg), "worker protocol error: %s", why);
+	msgbuf_format(msg, sizeof(msg), "worker protocol error: %s", why);
 	if (s->state == SLOT_STARTING)
 		strlcpy(p->nostart, msg, sizeof(p->nostart));
 	emit_all(p, s, POOL_PROTOCOL, msg);
@@ -855,18 +855,6 @@ fds_open(rlim_t limit)
 	return n;
 }
 
-/* Raises the soft limit to need, or as near as the hard limit allows. */
-static void
-fds_raise(struct rlimit *rl, rlim_t need)
-{
-	if (rl->rlim_cur >= rl->rlim_max)
-		return;
-	rl->rlim_cur = rl->rlim_max == RLIM_INFINITY || need < rl->rlim_max ?
-	    need : rl->rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, rl) == -1)
-		getrlimit(RLIMIT_NOFILE, rl);
-}
-
 /*
  * Each worker costs the supervisor one descriptor (its end of the
  * socketpair; the other end too, while it forks).  When the workers and
@@ -887,7 +875,7 @@ fds_fit(struct pool *p, char *err, size_t errlen)
 	open_now = fds_open(rl.rlim_cur);
 	need = open_now + FD_SPARE + p->o.nworkers;
 	if (need > rl.rlim_cur)
-		fds_raise(&rl, need);
+		fd_limit_raise(need, &rl);	/* rl: the limits now */
 	if (need <= rl.rlim_cur)
 		return 0;
 	if (rl.rlim_cur <= open_now + FD_SPARE) {

@@ -2,12 +2,15 @@
  * proc_llm: the Gemini (generateContent) and OpenAI-compatible
  * (/chat/completions) processors.  Each worker renders the prompt from the
  * row, makes exactly one HTTP request on its kept-alive connection, and
- * reports what came back; retries are the supervisor's business.
+ * reports what came back; retries are the supervisor's business.  With
+ * --cache the supervisor renders the same body with the same code
+ * (render_init, llm_render: no connection, no key) for the cache's key.
  *
  * Invariant: the API key travels only in a request header (x-goog-api-key
  * or Authorization), never in a URL, a message or a result: a response
  * that quotes it has it redacted before anything reads it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,9 +222,10 @@ llm_fini(void *state)
 	free(l);
 }
 
-static int
-llm_init(enum api api, void **state, const struct proc_config *cfg,
-    char *err, size_t errlen)
+/* What renders a row's request: all but the connection. */
+static struct llm *
+llm_new(enum api api, const struct proc_config *cfg, char *err,
+    size_t errlen)
 {
 	const json_t *s = cfg->settings;
 	const char *text = setting_str(s, "prompt");
@@ -229,7 +233,7 @@ llm_init(enum api api, void **state, const struct proc_config *cfg,
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	l->api = api;
 	secret_init(&l->key, cfg->api_key);
@@ -240,8 +244,24 @@ llm_init(enum api api, void **state, const struct proc_config *cfg,
 	l->base = api == API_GEMINI ? gemini_base(s) : openai_base(s);
 	if (text == NULL || make_url(l, s, err, errlen) == -1 ||
 	    (l->tmpl = template_parse(text, strlen(text), err,
-	    errlen)) == NULL ||
-	    (l->http = make_http(api, cfg, err, errlen)) == NULL) {
+	    errlen)) == NULL) {
+		if (text == NULL)
+			snprintf(err, errlen, "--prompt FILE is required");
+		llm_fini(l);
+		return NULL;
+	}
+	return l;
+}
+
+static int
+llm_init(enum api api, void **state, const struct proc_config *cfg,
+    char *err, size_t errlen)
+{
+	struct llm *l;
+
+	if ((l = llm_new(api, cfg, err, errlen)) == NULL)
+		return -1;
+	if ((l->http = make_http(api, cfg, err, errlen)) == NULL) {
 		llm_fini(l);
 		return -1;
 	}
@@ -261,6 +281,40 @@ openai_init(void **state, const struct proc_config *cfg, char *err,
     size_t errlen)
 {
 	return llm_init(API_OPENAI, state, cfg, err, errlen);
+}
+
+/* In the supervisor, for the response cache: no connection, no key. */
+static int
+gemini_render_init(void **state, const struct proc_config *cfg, char *err,
+    size_t errlen)
+{
+	return (*state = llm_new(API_GEMINI, cfg, err, errlen)) ? 0 : -1;
+}
+
+static int
+openai_render_init(void **state, const struct proc_config *cfg, char *err,
+    size_t errlen)
+{
+	return (*state = llm_new(API_OPENAI, cfg, err, errlen)) ? 0 : -1;
+}
+
+/* The body row's request sends; the cache's key is made from it. */
+static char *
+llm_render(void *state, json_t *row, size_t *len)
+{
+	struct llm *l = state;
+	char *prompt, *body;
+
+	if ((prompt = template_render(l->tmpl, row, NULL)) == NULL)
+		return NULL;
+	body = request_body(l, prompt);
+	free(prompt);
+	if (body == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*len = strlen(body);
+	return body;
 }
 
 /* ---- one row ---- */
@@ -376,18 +430,14 @@ llm_process(void *state, json_t *row, uint64_t index,
 	struct llm *l = state;
 	struct http_response resp;
 	enum http_status st;
-	char err[512], *prompt, *body;
+	char err[512], *body;
 	size_t len;
 
-	prompt = template_render(l->tmpl, row, &len);
-	body = prompt ? request_body(l, prompt) : NULL;
-	free(prompt);
-	if (body == NULL) {
+	if ((body = llm_render(l, row, &len)) == NULL) {
 		proc_result_error(res, KIND_INTERNAL, "out of memory");
 		return;
 	}
-	st = http_post(l->http, l->url, body, strlen(body), &resp, err,
-	    sizeof(err));
+	st = http_post(l->http, l->url, body, len, &resp, err, sizeof(err));
 	free(body);
 	if (st != HTTP_DONE)
 		transport_error(res, st, err);
@@ -478,8 +528,11 @@ const struct processor proc_gemini = {
 	.key_required = true,
 	.check = llm_check,
 	.init = gemini_init,
+	.render_init = gemini_render_init,
 	.process = llm_process,
 	.fini = llm_fini,
+	.render = llm_render,
+	.render_fini = llm_fini,
 };
 
 const struct processor proc_openai = {
@@ -489,6 +542,9 @@ const struct processor proc_openai = {
 	.key_env = openai_keys,
 	.check = llm_check,
 	.init = openai_init,
+	.render_init = openai_render_init,
 	.process = llm_process,
 	.fini = llm_fini,
+	.render = llm_render,
+	.render_fini = llm_fini,
 };

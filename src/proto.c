@@ -4,6 +4,7 @@
  * known kind, a message that is valid UTF-8, numbers in range.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,17 +12,21 @@
 #include "rowpool/proto.h"
 #include "rowpool/utf8.h"
 
+/* What a server asked for, cut to what the decoder takes. */
 static json_t *
 encode_failure(const struct proc_result *res)
 {
+	json_int_t after = res->retry_after_ms < PROTO_RETRY_AFTER_MAX ?
+	    res->retry_after_ms : PROTO_RETRY_AFTER_MAX;
+	json_int_t quota = res->quota_rpm < PROTO_QUOTA_RPM_MAX ?
+	    res->quota_rpm : PROTO_QUOTA_RPM_MAX;
 	json_t *o;
 
 	o = json_pack("{s:b, s:s, s:s, s:I}", "ok", 0, "kind",
 	    kind_name(res->kind), "message", res->message, "retry_after_ms",
-	    (json_int_t)res->retry_after_ms);
-	if (o != NULL && res->quota_rpm > 0)
-		json_object_set_new(o, "quota_rpm",
-		    json_integer(res->quota_rpm));
+	    after);
+	if (o != NULL && quota > 0)
+		json_object_set_new(o, "quota_rpm", json_integer(quota));
 	if (o != NULL && res->unreachable)
 		json_object_set_new(o, "unreachable", json_true());
 	if (o != NULL && res->retry >= 0)
@@ -32,18 +37,53 @@ encode_failure(const struct proc_result *res)
 	return o;
 }
 
+/* The counts of usage a server gave, cut to what the decoder takes. */
+static json_t *
+encode_usage(const json_t *usage)
+{
+	json_t *o = json_object(), *v;
+	json_int_t n;
+	const char *k;
+
+	json_object_foreach((json_t *)(uintptr_t)usage, k, v) {
+		if (!json_is_integer(v))
+			continue;
+		n = json_integer_value(v);
+		n = n < 0 ? 0 : n > PROTO_TOKENS_MAX ? PROTO_TOKENS_MAX : n;
+		if (json_object_set_new(o, k, json_integer(n)) == -1)
+			break;
+	}
+	return o;
+}
+
+static json_t *
+encode_ok(const struct proc_result *res)
+{
+	const json_t *usage = json_object_get(res->extra, "usage");
+	json_t *o;
+
+	o = json_pack("{s:b, s:O}", "ok", 1, "data",
+	    res->data ? res->data : json_null());
+	if (o != NULL && res->extra != NULL)
+		json_object_update(o, res->extra);
+	if (o != NULL && usage != NULL && (json_is_object(usage) ?
+	    json_object_set_new(o, "usage", encode_usage(usage)) :
+	    json_object_del(o, "usage")) == -1) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
 char *
 proto_result_encode(const struct proc_result *res, size_t *len)
 {
 	json_t *o;
 	char *s;
 
-	if (res->ok) {
-		o = json_pack("{s:b, s:O}", "ok", 1, "data",
-		    res->data ? res->data : json_null());
-		if (o != NULL && res->extra != NULL)
-			json_object_update(o, res->extra);
-	} else
+	if (res->ok)
+		o = encode_ok(res);
+	else
 		o = encode_failure(res);
 	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -108,9 +148,9 @@ decode_failure(const json_t *o, struct proc_result *res, char *err,
 	long long after, quota;
 
 	if (decode_kind(o, res, err, errlen) == -1 ||
-	    opt_int(o, "retry_after_ms", -1, INT64_MAX / 2, -1, &after, err,
-	    errlen) == -1 || opt_int(o, "quota_rpm", 0, 1000000000, 0, &quota,
-	    err, errlen) == -1)
+	    opt_int(o, "retry_after_ms", -1, PROTO_RETRY_AFTER_MAX, -1, &after,
+	    err, errlen) == -1 || opt_int(o, "quota_rpm", 0,
+	    PROTO_QUOTA_RPM_MAX, 0, &quota, err, errlen) == -1)
 		return -1;
 	if ((msg != NULL && !json_is_string(msg)) || (unreach != NULL &&
 	    !json_is_boolean(unreach)) || (restart != NULL &&
@@ -135,6 +175,30 @@ decode_failure(const json_t *o, struct proc_result *res, char *err,
 	return 0;
 }
 
+/* "usage": token counts the supervisor adds up, each in range. */
+static int
+decode_usage(const json_t *usage, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+
+	if (usage == NULL)
+		return 0;
+	if (!json_is_object(usage)) {
+		snprintf(err, errlen, "ok result with a 'usage' that is not an "
+		    "object");
+		return -1;
+	}
+	json_object_foreach((json_t *)(uintptr_t)usage, k, v)
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > PROTO_TOKENS_MAX) {
+			snprintf(err, errlen, "'usage' '%.40s' is not a number "
+			    "from 0 to %lld", k, PROTO_TOKENS_MAX);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 decode_ok(json_t *o, struct proc_result *res, char *err, size_t errlen)
 {
@@ -144,6 +208,8 @@ decode_ok(json_t *o, struct proc_result *res, char *err, size_t errlen)
 		snprintf(err, errlen, "ok result without 'data'");
 		return -1;
 	}
+	if (decode_usage(json_object_get(o, "usage"), err, errlen) == -1)
+		return -1;
 	res->ok = 1;
 	res->data = json_incref(data);
 	json_object_del(o, "ok");
@@ -162,14 +228,12 @@ proto_result_decode(const char *payload, size_t len,
 
 	proc_result_init(res);
 	o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	ok = json_object_get(o, "ok");
 	if (o == NULL || !json_is_object(o)) {
 		snprintf(err, errlen, "result is not a JSON object: %s",
 		    o == NULL ? jerr.text : "wrong type");
-		json_decref(o);
-		return -1;
-	}
-	ok = json_object_get(o, "ok");
-	if (!json_is_boolean(ok)) {
+		rc = -1;
+	} else if (!json_is_boolean(ok)) {
 		snprintf(err, errlen, "result without a boolean 'ok'");
 		rc = -1;
 	} else if (json_is_true(ok))
@@ -177,8 +241,11 @@ proto_result_decode(const char *payload, size_t len,
 	else
 		rc = decode_failure(o, res, err, errlen);
 	json_decref(o);
-	if (rc == -1)
+	if (rc == -1) {
 		proc_result_release(res);
+		if (errlen > 0)	/* it may quote the payload's bytes */
+			utf8_clean(err);
+	}
 	return rc;
 }
 

@@ -161,6 +161,20 @@ summary_tokens(struct report *rep, const json_t *t)
 	    progress_num(tokens(t, "total_tokens"), e, sizeof(e)));
 }
 
+static void
+summary_cache(struct report *rep, const char *dir)
+{
+	char a[32], b[32], saved[96] = "";
+
+	if (rep->stats.saved_tokens > 0)
+		snprintf(saved, sizeof(saved), " (their answers had cost %s "
+		    "tokens)", progress_num(rep->stats.saved_tokens, b,
+		    sizeof(b)));
+	report_say(rep, "cache: %s rows answered from '%s', no request sent "
+	    "for them%s", progress_num(rep->stats.cached, a, sizeof(a)), dir,
+	    saved);
+}
+
 void
 report_summary(struct report *rep, const struct report_totals *t,
     int64_t now)
@@ -176,6 +190,8 @@ report_summary(struct report *rep, const struct report_totals *t,
 	    (unsigned long long)t->failed);
 	if (rep->stats.requests > 0)
 		summary_latency(rep);
+	if (t->cache != NULL)
+		summary_cache(rep, t->cache);
 	if (json_object_size(t->tokens) > 0)
 		summary_tokens(rep, t->tokens);
 	if (t->cost_usd >= 0 && t->price != NULL)

@@ -8,7 +8,11 @@
  *  - every row index is dispatched at most once at a time, and written to
  *    the journal at most once (state_record checks the done set);
  *  - a row taken from the input or the retry queue is always either in
- *    flight, back in the retry queue, held in r->next, or final.
+ *    flight, back in the retry queue, held in r->next, or final; with
+ *    --cache also parked behind the same request (dedup.h) or in the
+ *    ready queue;
+ *  - with --cache, at most one row per request (cache key) is in flight
+ *    or waiting to be retried: the one that holds its claim.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +25,8 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "rowpool/cache.h"
+#include "rowpool/dedup.h"
 #include "rowpool/dryrun.h"
 #include "rowpool/frame.h"
 #include "rowpool/gate.h"
@@ -46,6 +52,10 @@
 #define TITLE_EVERY_MS		1000
 /* The largest row sent: half a frame, so that its result fits in one. */
 #define TASK_MAX		(FRAME_MAX_DEFAULT / 2)
+/* Cache hits answered per call for a task, before the pool's events. */
+#define HITS_PER_CALL		64
+/* Rows parked behind requests in flight before reading stops a while. */
+#define PARKED_MAX		1024
 
 /* A row in flight or waiting to be retried. */
 struct task {
@@ -57,6 +67,9 @@ struct task {
 	size_t			 len;
 	double			 est_tokens;	/* charged to --tpm */
 	double			 est_cost;	/* USD, for --max-cost */
+	uint8_t			 key[CACHE_KEY_LEN];	/* --cache */
+	bool			 keyed;		/* key is set */
+	bool			 claimed;	/* holds key's claim */
 };
 TAILQ_HEAD(taskq, task);
 
@@ -72,6 +85,11 @@ struct run {
 	unsigned		 nretry;	/* in retryq */
 	struct taskq		 retryq;	/* by not_before */
 	struct task		*next;		/* read, held back by a limit */
+	struct taskq		 readyq;	/* let go by dedup: due now */
+	struct cache		*cache;		/* --cache, or NULL */
+	struct dedup		*dedup;		/* with the cache */
+	void			*render;	/* the processor's renderer */
+	bool			 cache_warned;
 	unsigned		 inflight;
 	double			 inflight_est;	/* their estimated tokens */
 	unsigned		 pending;	/* finals since the last commit */
@@ -115,6 +133,7 @@ run_opts_init(struct run_opts *o)
 	o->max_outage_ms = 15 * 60 * 1000;
 	o->unreachable_ms = 20 * 1000;
 	o->progress_ms = 60 * 1000;
+	o->cache_max_bytes = (uint64_t)1 << 30;
 }
 
 /* Records the first fatal condition; later ones do not overwrite it. */
@@ -400,6 +419,183 @@ streak_says(struct run *r, const struct failure *f, int64_t now)
 	return true;
 }
 
+/* ---- the response cache (--cache: cache.h, dedup.h) ---- */
+
+static void
+cache_warn(struct run *r, const char *what)
+{
+	if (!r->cache_warned)
+		log_warnx("cache '%s': %s: %s; going on (this warning is not "
+		    "repeated)", r->o->cache_dir, what, strerror(errno));
+	r->cache_warned = true;
+}
+
+/* The rows let go by the end of a claim go first: see candidate(). */
+static void
+ready_push(void *arg, void *item)
+{
+	struct run *r = arg;
+
+	TAILQ_INSERT_TAIL(&r->readyq, (struct task *)item, entry);
+}
+
+/*
+ * t is final, dropped or left undone: the rows parked behind its request
+ * may go (to be answered from the cache, or one of them sent).
+ */
+static void
+task_end(struct run *r, struct task *t)
+{
+	if (t->claimed)
+		dedup_release(r->dedup, t->key, ready_push, r);
+	task_free(t);
+}
+
+/* The cache key of t's request: the processor renders it, as sent. */
+static int
+task_key(struct run *r, struct task *t)
+{
+	json_t *row = json_loadb(t->payload, t->len, 0, NULL);
+	char *body = NULL;
+	size_t len;
+
+	if (row != NULL)
+		body = r->proc->render(r->render, row, &len);
+	json_decref(row);
+	if (body == NULL)
+		return -1;	/* the worker will say what is wrong */
+	cache_key(t->key, r->proc->name, json_string_value(json_object_get(
+	    r->pcfg.settings, "model")), body, len);
+	free(body);
+	t->keyed = true;
+	return 0;
+}
+
+/* An ok answer, for the next row (or run) that makes the same request. */
+static void
+cache_store(struct run *r, const struct task *t,
+    const struct proc_result *res)
+{
+	json_t *v;
+
+	if (r->cache == NULL || !t->keyed)
+		return;
+	v = json_pack("{s:O}", "data", res->data);
+	if (v != NULL && res->extra != NULL)
+		json_object_update_missing(v, res->extra);
+	if (v == NULL)
+		errno = ENOMEM;
+	if (v == NULL || cache_put(r->cache, t->key, v) == -1)
+		cache_warn(r, "put");
+	json_decref(v);
+}
+
+/* A final ok result from the cache: no request, no tokens spent. */
+static void
+record_cached(struct run *r, struct task *t, json_t *v, int64_t now)
+{
+	json_t *rec, *x;
+	const char *k;
+
+	rec = json_pack("{s:I, s:s, s:i, s:O, s:I, s:b}", "row",
+	    (json_int_t)t->row, "status", "ok", "attempts",
+	    (int)t->a.attempts, "data", json_object_get(v, "data"),
+	    "latency_ms", (json_int_t)0, "cached", 1);
+	json_object_foreach(v, k, x)
+		if (rec != NULL && strcmp(k, "data") != 0 &&
+		    strcmp(k, "usage") != 0)
+			json_object_set(rec, k, x);
+	r->rep.stats.ok++;
+	r->rep.stats.cached++;
+	r->rep.stats.saved_tokens += (uint64_t)json_integer_value(
+	    json_object_get(json_object_get(v, "usage"), "total_tokens"));
+	r->st.ncached++;
+	record(r, t->row, rec, true, now);
+	json_decref(rec);
+}
+
+/*
+ * Before t is sent: answered from the cache, or parked behind the row
+ * that sends the same request (the supervisor decides this, so two
+ * workers never send one request at once).  True when t is dealt with;
+ * false when t is to be sent (it then holds its request's claim).
+ */
+static bool
+cache_step(struct run *r, struct task *t, int64_t now)
+{
+	json_t *v;
+	int rc;
+
+	if (r->cache == NULL || t->claimed || (!t->keyed &&
+	    task_key(r, t) == -1))
+		return false;
+	if ((rc = cache_get(r->cache, t->key, &v)) == 1) {
+		record_cached(r, t, v, now);
+		json_decref(v);
+		task_free(t);
+		return true;
+	}
+	if (rc == -1)
+		cache_warn(r, "get");
+	switch (dedup_claim(r->dedup, t->key, t)) {
+	case 1:
+		t->claimed = true;
+		return false;
+	case 0:
+		return true;
+	default:
+		return false;	/* out of memory: sent, not shared */
+	}
+}
+
+/* Enough rows wait for answers: read no more input meanwhile. */
+static bool
+parked_full(const struct run *r)
+{
+	return r->dedup != NULL && dedup_parked(r->dedup) >= PARKED_MAX;
+}
+
+static int
+cache_start(struct run *r)
+{
+	char err[512];
+	struct proc_config rc = { .settings = r->pcfg.settings };
+
+	if (r->o->cache_dir == NULL || r->proc == NULL ||
+	    r->proc->render == NULL)
+		return 0;
+	if ((r->cache = cache_open(r->o->cache_dir,
+	    r->o->cache_max_bytes)) == NULL)
+		return run_fail(r, EX_CANTCREAT, "cache '%s': %s",
+		    r->o->cache_dir, strerror(errno)), -1;
+	if ((r->dedup = dedup_new()) == NULL)
+		return run_fail(r, EX_OSERR, "out of memory"), -1;
+	if (r->proc->render_init(&r->render, &rc, err, sizeof(err)) == -1)
+		return run_fail(r, EX_CONFIG, "%s", err), -1;
+	return 0;
+}
+
+static void
+free_task(void *arg, void *item)
+{
+	task_free(item);
+}
+
+static void
+cache_release(struct run *r)
+{
+	struct task *t;
+
+	while ((t = TAILQ_FIRST(&r->readyq)) != NULL) {
+		TAILQ_REMOVE(&r->readyq, t, entry);
+		task_free(t);
+	}
+	dedup_free(r->dedup, free_task, NULL);
+	if (r->render != NULL)
+		r->proc->render_fini(r->render);
+	cache_close(r->cache);
+}
+
 /* ---- failed attempts ---- */
 
 /* What the gate learned, said in the log (and AIMD's limit applied). */
@@ -440,7 +636,7 @@ attempt_failed(struct run *r, struct task *t, const struct failure *f,
 	apply_stop(r, &v.stop);
 	switch (v.what) {
 	case VERDICT_STOP:
-		task_free(t);	/* undone: the rerun does it */
+		task_end(r, t);	/* undone: the rerun does it */
 		break;
 	case VERDICT_FAILED:
 		if (r->systematic)
@@ -450,7 +646,7 @@ attempt_failed(struct run *r, struct task *t, const struct failure *f,
 		else
 			record_failed(r, t->row, t->a.attempts, f->kind,
 			    f->message, now);
-		task_free(t);
+		task_end(r, t);
 		break;
 	case VERDICT_RETRY:
 		t->not_before = v.not_before;
@@ -484,7 +680,8 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 		stats_latency(&r->rep.stats, o->latency_ms);
 		r->rep.stats.ok++;
 		record_ok(r, t, res, o->latency_ms, now);
-		task_free(t);
+		cache_store(r, t, res);
+		task_end(r, t);
 		return;
 	}
 	attempt_failed(r, t, &f, now);
@@ -511,7 +708,7 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 		break;
 	case POOL_ABANDONED:
 		gate_probe_done(&r->gate);
-		task_free(t);
+		task_end(r, t);
 		break;
 	case POOL_REQUEUED:
 		gate_probe_done(&r->gate);
@@ -622,7 +819,7 @@ read_row(struct run *r, int64_t now)
 	enum input_status st;
 	bool want;
 
-	while (!r->input_eof && r->status == 0) {
+	while (!r->input_eof && r->status == 0 && !parked_full(r)) {
 		want = state_wanted(&r->st, r->nrows) && in_shard(r, r->nrows);
 		if (!input_step(r, &row, want, &st))
 			break;
@@ -656,12 +853,16 @@ candidate(struct run *r, int64_t now)
 		r->next = NULL;
 		return t;
 	}
+	if ((t = TAILQ_FIRST(&r->readyq)) != NULL) {
+		TAILQ_REMOVE(&r->readyq, t, entry);
+		return t;
+	}
 	if (gate_prefers_fresh(&r->gate) && !r->input_eof &&
 	    (t = read_row(r, now)) != NULL)
 		return t;
 	t = TAILQ_FIRST(&r->retryq);
 	if (t != NULL && t->not_before <= now && gate_take_retry(&r->gate,
-	    r->input_eof && r->inflight == 0)) {
+	    (r->input_eof || parked_full(r)) && r->inflight == 0)) {
 		TAILQ_REMOVE(&r->retryq, t, entry);
 		r->nretry--;
 		return t;
@@ -676,7 +877,7 @@ no_task(struct run *r, int64_t now, int64_t *wake_at)
 
 	if (r->status != 0)
 		return POOL_WAIT;
-	if (!r->input_eof) {
+	if (!r->input_eof && !parked_full(r)) {
 		run_fail(r, EX_OSERR, "out of memory");
 		stop_pool(r, true);
 		return POOL_WAIT;
@@ -747,13 +948,24 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 {
 	struct run *r = arg;
 	struct task *t;
+	unsigned hits = 0;
 	int64_t w;
 
-	if (r->status != 0 || !gate_may_dispatch(&r->gate, now, wake_at))
-		return POOL_WAIT;
-	if ((t = candidate(r, now)) == NULL) {
-		gate_probe_done(&r->gate);
-		return no_task(r, now, wake_at);
+	for (;;) {
+		if (r->status != 0 || !gate_may_dispatch(&r->gate, now,
+		    wake_at))
+			return POOL_WAIT;
+		if ((t = candidate(r, now)) == NULL) {
+			gate_probe_done(&r->gate);
+			return no_task(r, now, wake_at);
+		}
+		if (!cache_step(r, t, now))
+			break;
+		gate_probe_done(&r->gate);	/* no request went */
+		if (++hits == HITS_PER_CALL) {
+			*wake_at = now;	/* the pool's events first */
+			return POOL_WAIT;
+		}
 	}
 	t->est_tokens = gate_estimate(&r->gate, (double)t->len);
 	t->est_cost = estimate_cost(r, t);
@@ -955,6 +1167,8 @@ cb_child_setup(void *arg)
 	struct run *r = arg;
 
 	state_child(&r->st);
+	cache_close(r->cache);	/* its lock is the supervisor's */
+	r->cache = NULL;
 	log_close();
 }
 
@@ -1134,7 +1348,8 @@ start(struct run *r)
 		log_info("input '%s' copied into '%s'", r->st.in_name,
 		    r->st.in_path);
 	if (signals_handle(r) || fingerprint(r, fp, sizeof(fp)) == -1 ||
-	    open_input(r) == -1 || check_processor(r) == -1)
+	    open_input(r) == -1 || check_processor(r) == -1 ||
+	    cache_start(r) == -1)
 		return -1;
 	if (state_recover(&r->st, fp) == -1)
 		return state_failed(r);
@@ -1188,7 +1403,8 @@ finish(struct run *r)
 		    r->st.in_name);
 	report_summary(&r->rep, &(struct report_totals){ .rows = r->nrows,
 	    .ok = r->st.nok, .failed = r->st.nfailed, .tokens = r->st.tokens,
-	    .cost_usd = r->st.cost_usd, .price = r->price }, pool_now());
+	    .cost_usd = r->st.cost_usd, .price = r->price,
+	    .cache = r->o->cache_dir }, pool_now());
 	r->status = r->st.nfailed > 0 ? 1 : 0;
 	commit_as(r, pool_now(), "finished", r->status);
 }
@@ -1235,6 +1451,7 @@ run_release(struct run *r)
 		task_free(t);
 	}
 	task_free(r->next);
+	cache_release(r);
 	pool_free(r->pool);
 	if (r->in != NULL)
 		input_close(r->in);
@@ -1282,6 +1499,7 @@ run_main(const struct run_opts *o)
 	r.o = o;
 	report_init(&r.rep, o, pool_now());
 	TAILQ_INIT(&r.retryq);
+	TAILQ_INIT(&r.readyq);
 	streak_init(&r.streak);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;

@@ -58,7 +58,7 @@ bucket_set_rate(struct bucket *b, double per_minute, double burst,
 int64_t
 bucket_take(struct bucket *b, double cost, int64_t now)
 {
-	double need;
+	double need, wait;
 
 	if (b->per_ms == 0)
 		return 0;
@@ -69,7 +69,10 @@ bucket_take(struct bucket *b, double cost, int64_t now)
 		b->tokens -= cost;
 		return 0;
 	}
-	return (int64_t)((need - b->tokens) / b->per_ms) + 1;
+	/* A deficit of answers that cost far more than estimated. */
+	wait = (need - b->tokens) / b->per_ms;
+	return wait < (double)BUCKET_WAIT_MAX ? (int64_t)wait + 1 :
+	    BUCKET_WAIT_MAX;
 }
 
 void

@@ -121,6 +121,23 @@ input_fields(struct snapshot *s)
 	return 0;
 }
 
+/* settings.shard, "K/N" with K < N, when the run was a shard. */
+static int
+shard_field(struct snapshot *s)
+{
+	const json_t *v = json_object_get(json_object_get(s->manifest,
+	    "settings"), "shard");
+	const char *t = json_string_value(v);
+	char extra;
+
+	if (v == NULL)
+		return 0;
+	if (t == NULL || sscanf(t, "%u/%u%c", &s->shard_k, &s->shard_n,
+	    &extra) != 2 || s->shard_k >= s->shard_n)
+		return bad_field(s, "settings.shard", "is not K/N with K < N");
+	return 0;
+}
+
 static int
 manifest_fields(struct snapshot *s)
 {
@@ -132,11 +149,14 @@ manifest_fields(struct snapshot *s)
 		return snap_fail(s, EX_DATAERR, "state '%s': manifest version "
 		    "not supported by this rowpool", s->dir);
 	if (count(s, "journal_length", false, &committed) == -1 ||
-	    count(s, "rows_total", true, &s->rows_total) == -1)
+	    count(s, "rows_total", true, &s->rows_total) == -1 ||
+	    count(s, "rows_input", true, &s->rows_input) == -1)
 		return -1;
 	s->committed = (uint64_t)committed;
 	if (!json_is_object(json_object_get(m, "settings")))
 		return bad_field(s, "settings", "is not an object");
+	if (shard_field(s) == -1)
+		return -1;
 	return input_fields(s);
 }
 
@@ -186,7 +206,7 @@ snapshot_open(struct snapshot *s, const char *target)
 	char err[512];
 
 	memset(s, 0, sizeof(*s));
-	s->rows_total = -1;
+	s->rows_total = s->rows_input = -1;
 	if (locate(s, target) == -1)
 		return -1;
 	if ((s->manifest = manifest_load(s->dir, err, sizeof(err))) == NULL)

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,7 +36,10 @@
 
 #define MANIFEST_VERSION	1
 
-/* Records the first failure; later ones do not overwrite it. */
+/*
+ * Records the first failure; later ones do not overwrite it.  A message
+ * may quote a damaged manifest: msgbuf turns its control bytes into '?'.
+ */
 static void __attribute__((format(printf, 3, 4)))
 state_fail(struct state *s, int status, const char *fmt, ...)
 {
@@ -114,6 +118,8 @@ lock_output(struct state *s)
 		    strerror(errno)), -1;
 	}
 	pidfile_write(s->out_pfh);
+	/* Best effort: a leftover it cannot remove costs disk, not rows. */
+	(void)durable_remove_stale(s->o.output);
 	return 0;
 }
 
@@ -127,8 +133,8 @@ make_and_lock(struct state *s)
 		/* The new directory's entry must outlive a power cut too. */
 		if (path_dirname(path, sizeof(path), s->dir) == -1 ||
 		    fsync_dir(path) == -1)
-			return state_fail(s, EX_CANTCREAT, "state '%s': fsync "
-			    "of its directory: %s", s->dir,
+			return state_fail(s, io_exit_status(errno), "state "
+			    "'%s': fsync of its directory: %s", s->dir,
 			    strerror(errno)), -1;
 	} else if (errno != EEXIST)
 		return state_fail(s, EX_CANTCREAT, "state '%s': mkdir: %s",
@@ -472,6 +478,10 @@ manifest_check(struct state *s, json_t *m, const char *fingerprint,
 	if (settings_check(s, json_object_get(m, "settings")) == -1)
 		return -1;
 	json_object_update(s->tokens, json_object_get(m, "tokens"));
+	/* Optional: an older rowpool, or no --cache, wrote none. */
+	if (json_integer_value(json_object_get(m, "cached")) > 0)
+		s->ncached = (uint64_t)json_integer_value(json_object_get(m,
+		    "cached"));
 	if (json_is_number(json_object_get(m, "cost_usd")) && s->cost_usd >= 0)
 		s->cost_usd = json_number_value(json_object_get(m, "cost_usd"));
 	return 0;
@@ -479,20 +489,32 @@ manifest_check(struct state *s, json_t *m, const char *fingerprint,
 
 /* ---- results, as the journal says ---- */
 
-/* The kind of a failed result's record, or KIND_COUNT when unknown. */
+/*
+ * How a record ended: -1 ok, else failed, of that kind (KIND_COUNT when
+ * unknown).  Most records are ok and do not hold the failed status's
+ * text: those are not parsed.  One that holds it may still be ok (an
+ * answer's data with "status":"failed" in it): its own "status" decides.
+ */
 static int
-failed_kind(const char *payload, uint32_t len)
+record_kind(const char *payload, uint32_t len)
 {
-	json_error_t jerr;
+	static const char failed[] = "\"status\":\"failed\"";
+	const char *st;
 	json_t *rec;
 	int k;
 
-	if ((rec = json_loadb(payload, len, 0, &jerr)) == NULL)
+	if (memmem(payload, len, failed, sizeof(failed) - 1) == NULL)
+		return -1;
+	if ((rec = json_loadb(payload, len, 0, NULL)) == NULL)
 		return KIND_COUNT;
-	k = kind_parse(json_string_value(json_object_get(json_object_get(rec,
-	    "error"), "kind")));
+	st = json_string_value(json_object_get(rec, "status"));
+	if (json_is_object(rec) && (st == NULL || strcmp(st, "failed") != 0))
+		k = -1;
+	else if ((k = kind_parse(json_string_value(json_object_get(
+	    json_object_get(rec, "error"), "kind")))) == -1)
+		k = KIND_COUNT;
 	json_decref(rec);
-	return k == -1 ? KIND_COUNT : k;
+	return k;
 }
 
 /* Counts row's new last result; -1 with ENOMEM. */
@@ -500,17 +522,15 @@ static int
 count_result(struct state *s, uint64_t row, const char *payload,
     uint32_t len)
 {
-	static const char failed[] = "\"status\":\"failed\"";
-	int k;
+	int k = record_kind(payload, len);
 
-	if (memmem(payload, len, failed, sizeof(failed) - 1) == NULL) {
+	if (k == -1) {
 		s->nok++;
 		return 0;
 	}
 	s->nfailed++;
-	k = failed_kind(payload, len);
 	s->nkind[k]++;
-	return k < KIND_COUNT ? bitset_set(&s->failed[k], row) : 0;
+	return bitset_set(&s->failed[k], row);
 }
 
 /* Row's last result is about to be replaced: uncount it. */
@@ -519,19 +539,14 @@ forget_result(struct state *s, uint64_t row)
 {
 	int k;
 
-	for (k = 0; k < KIND_COUNT; k++)
+	for (k = 0; k <= KIND_COUNT; k++)
 		if (bitset_test(&s->failed[k], row)) {
 			bitset_clear(&s->failed[k], row);
 			s->nkind[k]--;
 			s->nfailed--;
 			return;
 		}
-	if (s->nok > 0)
-		s->nok--;
-	else if (s->nfailed > 0) {	/* a kind this rowpool does not know */
-		s->nkind[KIND_COUNT]--;
-		s->nfailed--;
-	}
+	s->nok--;
 }
 
 static int
@@ -542,6 +557,12 @@ visit_done(uint64_t row, const char *payload, uint32_t len, uint64_t off,
 	bool repl = (row & JOURNAL_REPLACES) != 0;
 
 	row &= ~JOURNAL_REPLACES;
+	/* Damage, and a bitset of its size: every row takes an input byte. */
+	if (row >= s->rows_max) {
+		s->dup_off = off + 1;
+		s->bad_row = true;
+		return 1;
+	}
 	if (bitset_test(&s->done, row) != repl) {
 		s->dup_off = off + 1;	/* 0 means none */
 		s->bad_replace = repl;
@@ -568,11 +589,11 @@ unlink_state(struct state *s)
 
 	path_join(path, sizeof(path), s->dir, MANIFEST_NAME);
 	/* The manifest goes first: a journal without one counts for nothing. */
-	if ((unlink(path) == -1 && errno != ENOENT) ||
-	    (unlink(s->jpath) == -1 && errno != ENOENT) ||
+	if ((io_unlink(path) == -1 && errno != ENOENT) ||
+	    (io_unlink(s->jpath) == -1 && errno != ENOENT) ||
 	    fsync_dir(s->dir) == -1)
-		return state_fail(s, EX_CANTCREAT, "state '%s': --restart: %s",
-		    s->dir, strerror(errno)), -1;
+		return state_fail(s, io_exit_status(errno), "state '%s': "
+		    "--restart: %s", s->dir, strerror(errno)), -1;
 	return 0;
 }
 
@@ -614,8 +635,11 @@ journal_present(struct state *s, bool have_manifest, uint64_t committed)
 static int
 journal_recover(struct state *s, uint64_t committed)
 {
+	struct stat st;
 	uint64_t bad = 0;
 
+	s->rows_max = stat(s->in_path, &st) == 0 ? (uint64_t)st.st_size :
+	    UINT64_MAX;
 	s->j = journal_open(s->jpath, committed, visit_done, s, &bad);
 	if (s->j == NULL && s->visit_errno != 0)
 		return state_fail(s, EX_OSERR, "journal '%s': %s", s->jpath,
@@ -624,6 +648,7 @@ journal_recover(struct state *s, uint64_t committed)
 		return state_fail(s, EX_DATAERR, "journal '%s': record at offset "
 		    "%llu %s; refusing to resume (rerun with --restart to start "
 		    "over)", s->jpath, (unsigned long long)(s->dup_off - 1),
+		    s->bad_row ? "names a row past the input's end" :
 		    s->bad_replace ? "replaces a row never done" :
 		    "repeats a row"), -1;
 	if (s->j == NULL && (errno == EBADMSG || errno == ENODATA))
@@ -928,13 +953,18 @@ void
 state_add_usage(struct state *s, const json_t *usage)
 {
 	const char *k;
+	json_int_t sum;
 	json_t *v;
 
-	json_object_foreach((json_t *)(uintptr_t)usage, k, v)
-		if (json_is_integer(v))
-			json_object_set_new(s->tokens, k, json_integer(
-			    json_integer_value(json_object_get(s->tokens, k)) +
-			    json_integer_value(v)));
+	json_object_foreach((json_t *)(uintptr_t)usage, k, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			continue;
+		/* A manifest's total may be anything: stop at the most. */
+		if (__builtin_add_overflow(json_integer_value(json_object_get(
+		    s->tokens, k)), json_integer_value(v), &sum))
+			sum = LLONG_MAX;
+		json_object_set_new(s->tokens, k, json_integer(sum));
+	}
 }
 
 static json_t *
@@ -962,6 +992,8 @@ manifest_counts(struct state *s, int64_t rows_total)
 	json_object_set_new(s->manifest, "failed",
 	    json_integer((json_int_t)s->nfailed));
 	json_object_set(s->manifest, "tokens", s->tokens);
+	json_object_set_new(s->manifest, "cached",
+	    json_integer((json_int_t)s->ncached));
 	json_object_set_new(s->manifest, "failed_by_kind", by_kind(s));
 	json_object_set_new(s->manifest, "cost_usd", s->cost_usd >= 0 ?
 	    json_real(s->cost_usd) : json_null());
@@ -1014,7 +1046,7 @@ state_release(struct state *s)
 	json_decref(s->tokens);
 	bitset_release(&s->done);
 	bitset_release(&s->redo);
-	for (k = 0; k < KIND_COUNT; k++)
+	for (k = 0; k <= KIND_COUNT; k++)
 		bitset_release(&s->failed[k]);
 	json_decref(s->run);
 	s->run = NULL;

@@ -361,7 +361,7 @@ static int
 put_rows(json_t *o, const json_t *m)
 {
 	static const char *const keys[] = { "rows_total", "rows_done", "ok",
-	    "failed" };
+	    "failed", "cached" };
 	size_t i;
 	int rc = 0;
 
@@ -411,6 +411,10 @@ status_build(const json_t *m, const char *dir, int locked, pid_t pid,
 	rc |= put(o, "tokens", counts_or_null(json_object_get(m, "tokens")));
 	rc |= put(o, "cost_usd", number_or_null(json_object_get(m,
 	    "cost_usd")));
+	rc |= put(o, "shard", string_or_null(json_object_get(
+	    json_object_get(m, "settings"), "shard")));
+	rc |= put(o, "fingerprint", string_or_null(json_object_get(
+	    json_object_get(m, "input"), "fingerprint")));
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -614,6 +618,17 @@ struct kind_count {
 	json_int_t	 n;
 };
 
+/* "cache:" only when rows came from the response cache. */
+static void
+text_cached(FILE *fp, const json_t *o)
+{
+	json_int_t n = json_integer_value(json_object_get(o, "cached"));
+
+	if (n > 0)
+		fprintf(fp, LABEL "%lld rows answered from the response cache\n",
+		    "cache:", (long long)n);
+}
+
 /* Most first, then by name. */
 static int
 kind_cmp(const void *a, const void *b)
@@ -756,6 +771,7 @@ status_print_text(FILE *fp, const json_t *obj)
 {
 	text_state(fp, obj);
 	text_rows(fp, obj);
+	text_cached(fp, obj);
 	if (text_failed(fp, obj) == -1)
 		return -1;
 	if (is_str(json_object_get(obj, "state"), "running"))

@@ -9,7 +9,7 @@
 #define ROWPOOL_CMD_H
 
 /*
- * rowpool status [--json] STATE_DIR|OUTPUT: how a run is going or how
+ * rowpool status [--json] STATE_DIR|OUTPUT...: how a run is going or how
  * it ended (status.h), as text or one JSON object on standard output.
  * Returns 0; 64 (EX_USAGE) for a usage error; 65 (EX_DATAERR) for a
  * manifest that is not JSON or of an unknown version; 66 (EX_NOINPUT)
@@ -21,12 +21,14 @@ int	cmd_status(int argc, char *argv[]);
 
 /*
  * rowpool export [--format jsonl|csv] [--with-input] [--failed-only]
- * [--output FILE] STATE_DIR|OUTPUT: a run's results so far, in input
- * order (export.h).  Returns 0 (also when the reader of standard output
- * went away: `| head`); 64 (EX_USAGE) for a usage error or an output
- * that is the input or in the state directory; 66 (EX_NOINPUT) when there
- * is no state or, for --with-input, no input; 65 (EX_DATAERR) for a
- * damaged state or an input changed since the run; 73 (EX_CANTCREAT)
+ * [--allow-partial] [--output FILE] STATE_DIR|OUTPUT...: a run's results
+ * so far, in input order, or those of the shards of one run as that run
+ * (export.h).  Returns 0 (also when the reader of standard output went
+ * away: `| head`); 64 (EX_USAGE) for a usage error or an output that is
+ * the input or in a state directory; 66 (EX_NOINPUT) when there is no
+ * state or, for --with-input, no input; 65 (EX_DATAERR) for a damaged
+ * state, an input changed since the run, or shards that do not make one
+ * run; 73 (EX_CANTCREAT)
  * when the output cannot be created; 74 (EX_IOERR) for a read or write
  * error; 71 (EX_OSERR) out of memory; 75 (EX_TEMPFAIL) interrupted.
  */

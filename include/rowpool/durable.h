@@ -49,6 +49,12 @@ int	durable_open(struct durable *d, const char *path, mode_t mode,
  * for files outside the caller's locked directory (the final output).  A
  * crash (kill -9) while it is open leaves that temp file behind.
  */
+/*
+ * Removes the PATH.rowpool-XXXXXX files that writers killed mid-way left
+ * behind; only for a caller that holds PATH's lock (OUTPUT.lock), so no
+ * writer of PATH is alive.  Returns how many it removed, or -1.
+ */
+int	durable_remove_stale(const char *path);
 int	durable_open_unique(struct durable *d, const char *path, mode_t mode,
 	    const char **step);
 int	durable_write(struct durable *d, const void *p, size_t n,

@@ -4,7 +4,9 @@
  * {"row":N,"status":"pending"}) or as CSV for a spreadsheet (sheet.h
  * lays out its columns), optionally with each row's input beside its
  * result, optionally only the failed rows.  It works on a finished run,
- * a stopped one and one still going (read only, no lock: snapshot.h).
+ * a stopped one and one still going (read only, no lock: snapshot.h);
+ * of one run, or of the shards of one run (--shard K/N) as that run,
+ * read through shards.h as rowpool merge reads them.
  *
  * Memory does not grow with the number of rows: the journal is walked in
  * row order by output_walk() (its window and the stragglers), the input
@@ -35,6 +37,15 @@ enum export_format {
 struct export_opts {
 	const char		*target;	/* STATE_DIR, or OUTPUT whose
 						   state is OUTPUT.state */
+	/* Or, when ntargets > 0, targets[0 .. ntargets): the shards of
+	 * one run (shards.h), exported as that run: each must be there
+	 * (but with allow_partial), of the same input and settings, each
+	 * K once; a shard not finished has its rows not done pending.  A
+	 * single target that is a shard is its own rows only. */
+	const char *const	*targets;
+	size_t			 ntargets;
+	bool			 allow_partial;	/* a missing shard's rows
+						   are pending */
 	const char		*output;	/* NULL: standard output */
 	enum export_format	 format;
 	bool			 with_input;
@@ -54,9 +65,11 @@ struct export_result {
 
 /*
  * Writes the export; an --output file appears only whole (durable.h).
- * Returns 0, or 64 (output is the input or in the state directory), 66
+ * Returns 0, or 64 (output is the input or in a state directory), 66
  * (no state, or the input missing for with_input), 65 (a damaged state,
- * the input changed since the run, or it disagrees with the journal), 73
+ * the input changed since the run, or it disagrees with the journal;
+ * shards that do not make one run: missing, of another input or
+ * settings, two with the same K), 73
  * (output cannot be created), 74 (a read or write error), 71 (out of
  * memory) or 75 (interrupted).
  */

@@ -62,7 +62,7 @@ struct kind_info {
 /* The entry of k (k < KIND_COUNT). */
 const struct kind_info	*kind_info(enum kind k);
 const char		*kind_name(enum kind k);
-/* The kind called name; -1 when there is none. */
+/* The kind called name; -1 when there is none (or name is NULL). */
 int			 kind_parse(const char *name);
 
 /* "no", "once", "yes"; and back (-1 for an unknown name). */

@@ -19,6 +19,15 @@
  *     sends the result, then calls fini and exits, and the pool starts a
  *     fresh worker after its start-up backoff;
  *  4. p->fini(state) at the end.
+ * in the supervisor, for the response cache (cache.h), when p->render is
+ * not NULL: no network, no key (cfg->api_key is NULL):
+ *  R1. p->render_init(&rstate, cfg, err, errlen) once;
+ *  R2. p->render(rstate, row, &len) for each row: the request body the
+ *      row makes, exactly as process() sends it (malloc'd, NUL-terminated,
+ *      len without the NUL), or NULL with errno (ENOMEM);
+ *  R3. p->render_fini(rstate).
+ * With the processor's name and its "model" setting, the body is what
+ * determines an answer: the cache's key.
  *
  * Each processor declares its command-line options in tables of struct
  * proc_option: --help, getopt, the parsing and checking of each value and
@@ -152,6 +161,12 @@ struct processor {
 	void		(*process)(void *state, json_t *row, uint64_t index,
 			    struct proc_result *res);
 	void		(*fini)(void *state);
+	/* May be NULL: then answers are never cached.  See R1-R3. */
+	int		(*render_init)(void **state,
+			    const struct proc_config *cfg, char *err,
+			    size_t errlen);
+	char		*(*render)(void *state, json_t *row, size_t *len);
+	void		(*render_fini)(void *state);
 };
 
 /* The processor called name, or NULL. */

@@ -10,7 +10,12 @@
  *
  * An ok result's fields other than "ok" and "data" are its extras, merged
  * into the result record (usage, model_version).  A failure's kind is a
- * name of kind.h; unknown keys of a failure are ignored.
+ * name of kind.h; unknown keys of a failure are ignored.  retry_after_ms
+ * is -1 to PROTO_RETRY_AFTER_MAX, quota_rpm 0 to PROTO_QUOTA_RPM_MAX, and
+ * "usage" an object of token counts from 0 to PROTO_TOKENS_MAX: a server
+ * may say more, the encoder sends these (and leaves out a usage member
+ * that is not an integer), so that the supervisor's sums cannot overflow
+ * on what one answer says.
  *
  * Domain tier: a status and a message; never prints or exits.
  */
@@ -22,6 +27,10 @@
 
 #include "rowpool/processor.h"
 
+#define PROTO_RETRY_AFTER_MAX	(INT64_MAX / 2)
+#define PROTO_QUOTA_RPM_MAX	1000000000
+#define PROTO_TOKENS_MAX	1000000000000LL	/* a token count of one row */
+
 /*
  * Serializes res as the RESULT payload.  Returns a malloc'd string
  * (caller frees; *len its length) or NULL with ENOMEM.
@@ -32,7 +41,8 @@ char	*proto_result_encode(const struct proc_result *res, size_t *len);
  * Parses and checks a RESULT payload into res (proc_result_init'ed by
  * it; release it with proc_result_release).  Returns 0, or -1 with a
  * one-line reason in err ("result is not a JSON object: ...", "'kind'
- * 'bogus' is not an error kind", "ok result without 'data'"...); then res
+ * 'bogus' is not an error kind", "ok result without 'data'", "'usage'
+ * 'total_tokens' is not a number from 0 to ..."...); then res
  * holds nothing.  An ok result may also fail with ENOMEM in err.
  */
 int	proto_result_decode(const char *payload, size_t len,

@@ -46,6 +46,7 @@ struct report_totals {
 	const json_t		*tokens;	/* usage totals */
 	double			 cost_usd;	/* -1: no price */
 	const struct price	*price;
+	const char		*cache;		/* --cache DIR, or NULL */
 };
 
 void	report_init(struct report *rep, const struct run_opts *o,

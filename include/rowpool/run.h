@@ -47,6 +47,8 @@ struct run_opts {
 	int64_t			 max_outage_ms;	/* breaker open this long: stop */
 	int64_t			 unreachable_ms;	/* API never reached this
 						   long: stop (exit 69) */
+	const char		*cache_dir;	/* --cache; NULL: none */
+	uint64_t		 cache_max_bytes;	/* 0: no bound */
 	bool			 restart;
 	bool			 dry_run;	/* see dryrun.h */
 	unsigned		 retry_kinds;	/* --retry-failed: bits 1 << kind */

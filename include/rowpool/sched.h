@@ -39,8 +39,10 @@ void	bucket_set_rate(struct bucket *b, double per_minute, double burst,
 	    int64_t now);
 /*
  * 0 when cost tokens are there now (and takes them), otherwise the ms to
- * wait before they will be (taking nothing).  Always 0 when unlimited.
+ * wait before they will be (taking nothing), at most BUCKET_WAIT_MAX.
+ * Always 0 when unlimited.
  */
+#define BUCKET_WAIT_MAX	(INT64_MAX / 4)	/* never, but now + it fits */
 int64_t	bucket_take(struct bucket *b, double cost, int64_t now);
 /* Adds or removes tokens without waiting (corrections; may go negative). */
 void	bucket_adjust(struct bucket *b, double delta);

@@ -9,8 +9,9 @@
  *
  * Policy for files (it decides to refuse a state and says why), but it
  * never prints or exits: each function returns 0, or -1 with s->status
- * (an exit status of sysexits.h: 66 no state, 65 a damaged one or a
- * changed input, 74 an I/O error, 71 out of memory) and s->why.
+ * (an exit status of sysexits.h: 66 no state, 65 a damaged one (a
+ * shard setting that is not K/N with K < N among them) or a changed
+ * input, 74 an I/O error, 71 out of memory) and s->why.
  *
  * Calling sequence:
  *  1. snapshot_open(&s, target): target is a state directory (one that
@@ -38,6 +39,11 @@ struct snapshot {
 	json_t		*settings;
 	uint64_t	 committed;	/* the journal's committed length */
 	int64_t		 rows_total;	/* -1: not recorded */
+	/* The rows of the whole input (a shard's rows_total counts only
+	 * its own); -1: not recorded (a rowpool before shards). */
+	int64_t		 rows_input;
+	/* --shard K/N, from the manifest's settings; n 0: not a shard. */
+	unsigned	 shard_k, shard_n;
 	/* The file the run read: the manifest's input.abspath (DIR/input
 	 * for a spooled one), or input.path in an older manifest. */
 	char		 in_path[PATH_MAX];

@@ -67,11 +67,15 @@ struct state {
 	json_t			*manifest;
 	struct bitset		 done;		/* rows with a final record */
 	struct bitset		 redo;		/* done, but to be done again */
-	struct bitset		 failed[KIND_COUNT];	/* last result failed */
+	/* Rows whose last result failed, by kind ([KIND_COUNT]: kinds this
+	 * rowpool does not know). */
+	struct bitset		 failed[KIND_COUNT + 1];
 	uint64_t		 nkind[KIND_COUNT + 1];	/* [KIND_COUNT]: kinds
 							   this rowpool does
 							   not know */
 	uint64_t		 ndone, nok, nfailed, nredo;
+	uint64_t		 ncached;	/* ok rows from the response
+						   cache, every run together */
 	uint64_t		 rows_input;	/* rows in the whole input (a
 						   shard does some of them) */
 	uint64_t		 appended;	/* input bytes new since the
@@ -89,6 +93,8 @@ struct state {
 						   a row never done */
 	uint64_t		 m_ok, m_failed;	/* recovery: the manifest's */
 	uint64_t		 dup_off;	/* recovery: 1 + a repeat's */
+	uint64_t		 rows_max;	/* recovery: the input's size */
+	bool			 bad_row;	/* recovery: a row past it */
 	int			 visit_errno;	/* recovery */
 };
 

@@ -17,6 +17,8 @@ struct stats {
 	uint64_t	 retries;	/* of them, not a row's first */
 	uint64_t	 throttled;	/* answered 429 */
 	uint64_t	 ok, failed;	/* rows final in this session */
+	uint64_t	 cached;	/* of the ok, from the response cache */
+	uint64_t	 saved_tokens;	/* what their answers had cost */
 	uint64_t	 nlat;
 	uint32_t	 lat[STATS_BUCKETS];
 };

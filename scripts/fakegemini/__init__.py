@@ -19,6 +19,7 @@ imports only modules below it in this list:
   gemini     Gemini's response shapes: error bodies, HTML pages, answers
   answers    deterministic answers that conform to the request's schema
   quotas     the --rpm/--rpd windows per (key, model)
+  prefixcache implicit caching: the cached tokens of a repeated prefix
   stats      the counters behind /_fake/stats
   config     the settings, mutable through /_fake/config
   faults     the fault catalogue, the [[fake:...]] directive parser and

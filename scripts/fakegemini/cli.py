@@ -50,7 +50,7 @@ def directive_help():
               "stats keys: requests_total, by_status, status_429, rate_limited{rpm,rpd},",
               "  no_response{hang,drop,reset}, by_endpoint, by_model, by_fault, in_flight,",
               "  in_flight_max, connections_total/open/max, distinct_prompts,",
-              "  repeated_requests, max_attempts_per_prompt, tokens{prompt,candidates,thoughts},",
+              "  repeated_requests, max_attempts_per_prompt, tokens{prompt,candidates,thoughts,cached},",
               "  latency_ms and handle_ms {count,mean,p50,p90,p99,max}, first_request_at,",
               "  last_request_at, span_s, per_second, per_second_429 ({epoch second: n}),",
               "  started_at, reset_at, uptime_s, port, config.  Requests are counted before",
@@ -114,6 +114,11 @@ def parse_args(argv):
     a("--retry-delay-style", choices=("fractional", "seconds"), default="fractional",
       help="RetryInfo.retryDelay as '12.345678s' (default) or whole seconds '12s' as the "
            "live server sends")
+    a("--implicit-cache-min-tokens", type=int, default=2048, metavar="N",
+      help="implicit caching: a request whose first N or more tokens (system "
+           "instruction, schema, then prompt; 64-token blocks) match an earlier "
+           "request's reports them as cachedContentTokenCount (default 2048, as "
+           "Gemini 2.5 Flash; 0: off)")
     a("--seed", type=int, metavar="S",
       help="seed for latency and random faults; each draw depends only on seed, prompt and "
            "attempt, so runs are reproducible regardless of thread timing")

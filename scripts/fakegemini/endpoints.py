@@ -20,6 +20,7 @@ import random
 import urllib.parse
 
 from . import gemini, openai
+from .prefixcache import input_text
 from .answers import camel
 from .faults import ECHO_KEY, DirectiveError, active_mods, choose, parse_directives
 from .gemini import (HTML_CT, api_key_in_url, api_key_invalid, bad_request, g_error,
@@ -173,7 +174,11 @@ def generate_content(h, version, model, method, query, body):
         return h.send_json(*simple_error(fault, model), close=close, chunked=chunked)
     except KeyError:
         pass
-    obj, h.res["toks"] = gemini.answer(model, gc, user_text, fault, mods)
+    schema = gc.get("responseJsonSchema", gc.get("_responseJsonSchema",
+                                                 gc.get("responseSchema")))
+    text = input_text(system, schema, user_text)
+    cached = h.server.prefix.lookup([key, model], text, cfg.implicit_cache_min_tokens)
+    obj, h.res["toks"] = gemini.answer(model, gc, user_text, fault, mods, text, cached)
     if fault == "badjson":
         b = pretty(obj)
         return h.send_raw(200, b[:max(1, len(b) * 3 // 5)], close=close) or 200
@@ -262,7 +267,12 @@ def chat_completions(h, method, query, body):
                            close=close, chunked=chunked, compact=True)
     except KeyError:
         pass
-    obj, h.res["toks"] = openai.answer(model, req, user_text, fault, mods)
+    rf = req.get("response_format")
+    schema = (rf.get("json_schema") or {}).get("schema") if isinstance(rf, dict) and \
+        isinstance(rf.get("json_schema"), dict) else None
+    text = input_text([t for t in other if t], schema, user_text)
+    cached = h.server.prefix.lookup([key, model], text, cfg.implicit_cache_min_tokens)
+    obj, h.res["toks"] = openai.answer(model, req, user_text, fault, mods, text, cached)
     if fault == "badjson":
         b = json.dumps(obj, ensure_ascii=False).encode("utf-8")
         return h.send_raw(200, b[:max(1, len(b) * 3 // 5)], close=close) or 200

@@ -215,10 +215,13 @@ def model_info(name):
             "supportedGenerationMethods": ["generateContent", "countTokens"]}
 
 
-def answer(model, gc, user_text, fault, mods):
-    """(generateContent answer, token counts {prompt, candidates, thoughts})
-    for the prompt user_text, given generationConfig gc (camelCase keys), the
-    fault (an answer-shaping outcome, or None) and the active modifiers."""
+def answer(model, gc, user_text, fault, mods, input_text=None, cached=0):
+    """(generateContent answer, token counts {prompt, candidates, thoughts,
+    cached}) for the prompt user_text, given generationConfig gc (camelCase
+    keys), the fault (an answer-shaping outcome, or None) and the active
+    modifiers.  input_text is all the model reads (prefixcache.input_text;
+    default user_text), cached the tokens of it served from the implicit
+    cache."""
     schema = gc.get("responseJsonSchema", gc.get("_responseJsonSchema"))
     if schema is None:
         schema = gc.get("responseSchema")
@@ -228,7 +231,8 @@ def answer(model, gc, user_text, fault, mods):
     include_thoughts = bool(tc.get("includeThoughts")) or "thoughts" in mods
     mot = gc.get("maxOutputTokens")
     text, value, schema_n = make_text(user_text, schema, json_mode, fault, mods)
-    ptok = tokens(user_text)
+    ptok = tokens(user_text if input_text is None else input_text)
+    cached = min(cached, ptok)
     h = int(hashlib.sha1(strip_directives(user_text).encode("utf-8")).hexdigest()[:8], 16)
     ttok = 0
     if isinstance(budget, int) and (budget > 0 or budget == -1):
@@ -300,9 +304,12 @@ def answer(model, gc, user_text, fault, mods):
         usage["candidatesTokenCount"] = ctok
     usage["totalTokenCount"] = ptok + ctok + ttok
     usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": ptok}]
+    if cached:
+        usage["cachedContentTokenCount"] = cached
+        usage["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": cached}]
     if ttok:
         usage["thoughtsTokenCount"] = ttok
-    toks = {"prompt": ptok, "candidates": ctok, "thoughts": ttok}
+    toks = {"prompt": ptok, "candidates": ctok, "thoughts": ttok, "cached": cached}
     out = {}
     if cand is not None:
         out["candidates"] = [cand]

@@ -75,11 +75,11 @@ def message_text(content):
     return ""
 
 
-def answer(model, req, user_text, fault, mods):
-    """(chat.completion answer, token counts {prompt, candidates, thoughts})
-    for the prompt user_text, given the request (response_format,
+def answer(model, req, user_text, fault, mods, input_text=None, cached=0):
+    """(chat.completion answer, token counts {prompt, candidates, thoughts,
+    cached}) for the prompt user_text, given the request (response_format,
     max_tokens), the fault (an answer-shaping outcome, or None) and the
-    active modifiers."""
+    active modifiers; input_text and cached as for gemini.answer."""
     schema, json_mode = None, False
     rf = req.get("response_format")
     if isinstance(rf, dict):
@@ -106,12 +106,15 @@ def answer(model, req, user_text, fault, mods):
         text = ""
     elif fault == "unknown-finish":
         finish = "fake_new_finish_reason"
-    ptok, ctok = tokens(user_text), tokens(text or "")
-    toks = {"prompt": ptok, "candidates": ctok, "thoughts": 0}
+    ptok, ctok = tokens(user_text if input_text is None else input_text), tokens(text or "")
+    cached = min(cached, ptok)
+    toks = {"prompt": ptok, "candidates": ctok, "thoughts": 0, "cached": cached}
     obj = {"id": "chatcmpl-" + base64.urlsafe_b64encode(os.urandom(12)).decode(),
            "object": "chat.completion", "created": int(time.time()), "model": model,
            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                         "finish_reason": finish}],
            "usage": {"prompt_tokens": ptok, "completion_tokens": ctok,
                      "total_tokens": ptok + ctok}}
+    if cached:
+        obj["usage"]["prompt_tokens_details"] = {"cached_tokens": cached}
     return obj, toks

@@ -22,6 +22,7 @@ import urllib.parse
 
 from . import VERSION, endpoints
 from .gemini import HTML_CT, JSON_CT, bad_request, g_error, google_html, pretty
+from .prefixcache import PrefixCache
 from .quotas import Quota
 from .stats import Stats
 
@@ -41,6 +42,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.verbose = verbose
         self.stats = Stats()
         self.quota = Quota()
+        self.prefix = PrefixCache()
         self.stopping = threading.Event()
         self.log_lock = threading.Lock()
         super().__init__(addr, Handler)
@@ -54,6 +56,7 @@ class Server(http.server.ThreadingHTTPServer):
     def reset(self):
         self.stats.reset()
         self.quota.reset()
+        self.prefix.reset()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

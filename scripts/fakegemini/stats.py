@@ -51,7 +51,7 @@ class Stats:
             self.connections_total = 0
             self.connections_max = self.connections_open
             self.attempts = {}
-            self.tok = {"prompt": 0, "candidates": 0, "thoughts": 0}
+            self.tok = {"prompt": 0, "candidates": 0, "thoughts": 0, "cached": 0}
             self.delays = []
             self.handle = []
             self.first = None

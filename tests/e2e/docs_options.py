@@ -23,9 +23,13 @@ import re
 import sys
 
 # Options of other programs that the README mentions: scripts/bench/*
-# (--rows, --window-s), the emulator, scripts/fakegemini (--rpd), and
-# scripts/install-deps (--bench).
-OTHER_PROGRAMS = {"rows", "window-s", "rpd", "bench"}
+# (--rows, --window-s), the emulator, scripts/fakegemini (--rpd,
+# --implicit-cache-min-tokens), and in "Scaling out" Slurm's sbatch
+# (--array, --dependency, --wrap) and GNU parallel (--sshlogin, --workdir,
+# --joblog, --resume-failed; its --retries is rowpool's too).
+OTHER_PROGRAMS = {"rows", "window-s", "rpd", "implicit-cache-min-tokens",
+                  "array", "dependency", "wrap", "sshlogin", "workdir",
+                  "joblog", "resume-failed"}
 
 OPT_LINE = re.compile(r"^  (?:-(\w), |    )--([a-z][a-z0-9-]*)")
 LONG = re.compile(r"--([a-z][a-z0-9-]*)")

@@ -614,6 +614,64 @@ class TestOpenAI(Base):
         self.assertEqual((r.status, resp["error"]["code"]), (404, "model_not_found"))
 
 
+class TestImplicitCache(Base):
+    """A repeated prefix of 2,048 tokens or more is reported as cached
+    (cachedContentTokenCount), in 64-token blocks; a varying start is not."""
+
+    def fixed(self, tag, tokens):
+        words = ("%s rule %d: extract the field exactly as written. " % (tag, i)
+                 for i in range(tokens))
+        return "".join(words)[:tokens * 4]
+
+    def test_fixed_system_instruction_first(self):
+        system = self.fixed("sys-first", 3000)
+        _, a = self.gen("row: Ada", system=system)
+        _, b = self.gen("row: Grace", system=system)
+        ua, ub = a["usageMetadata"], b["usageMetadata"]
+        self.assertNotIn("cachedContentTokenCount", ua)
+        self.assertGreaterEqual(ua["promptTokenCount"], 3000)   # the system counts
+        c = ub["cachedContentTokenCount"]
+        self.assertGreaterEqual(c, 2048)
+        self.assertLessEqual(c, 3000)
+        self.assertGreater(c, 3000 - 64)
+        self.assertEqual(c % 64, 0)
+        self.assertEqual(ub["cacheTokensDetails"], [{"modality": "TEXT", "tokenCount": c}])
+        self.assertEqual(ub["totalTokenCount"],
+                         ub["promptTokenCount"] + ub.get("candidatesTokenCount", 0))
+
+    def test_fixed_part_first_in_the_prompt_and_schema(self):
+        fixed = self.fixed("prompt-first", 2600)
+        _, a = self.gen(fixed + "\nrow: Ada", schema=PERSON_SCHEMA)
+        _, b = self.gen(fixed + "\nrow: Grace", schema=PERSON_SCHEMA)
+        self.assertNotIn("cachedContentTokenCount", a["usageMetadata"])
+        self.assertGreaterEqual(b["usageMetadata"]["cachedContentTokenCount"], 2600 - 64)
+
+    def test_row_first_is_not_cached(self):
+        fixed = self.fixed("row-first", 3000)
+        for name in ("Ada", "Grace", "Edsger"):
+            _, r = self.gen("row: %s\n%s" % (name, fixed))
+            self.assertNotIn("cachedContentTokenCount", r["usageMetadata"])
+
+    def test_short_prefix_is_not_cached(self):
+        fixed = self.fixed("short", 1500)
+        self.gen(fixed + "\nrow: Ada")
+        _, r = self.gen(fixed + "\nrow: Grace")
+        self.assertNotIn("cachedContentTokenCount", r["usageMetadata"])
+
+    def test_openai_endpoint_and_stats(self):
+        system = self.fixed("openai", 2500)
+        before = self.stats()["tokens"]["cached"]
+        for name in ("Ada", "Grace"):
+            r, resp = self.post("/v1beta/openai/chat/completions", {
+                "model": MODEL, "messages": [{"role": "system", "content": system},
+                                             {"role": "user", "content": name}]},
+                headers={"Authorization": "Bearer " + KEY})
+            self.assertEqual(r.status, 200)
+        c = resp["usage"]["prompt_tokens_details"]["cached_tokens"]
+        self.assertGreaterEqual(c, 2048)
+        self.assertEqual(self.stats()["tokens"]["cached"] - before, c)
+
+
 class TestEchoKey(Base):
     """The *-echo-key outcomes quote the request's key, as a verbose server or a
     proxy may; rowpool's tests check that it never keeps what they quote."""

@@ -165,8 +165,15 @@ class Shapes(unittest.TestCase):
         obj, toks = gemini.answer("gemini-2.5-flash", gc, "name: Ann\nage: 41", None, {})
         usage = obj["usageMetadata"]
         self.assertEqual(toks, {"prompt": usage["promptTokenCount"],
-                                "candidates": usage["candidatesTokenCount"], "thoughts": 0})
+                                "candidates": usage["candidatesTokenCount"], "thoughts": 0,
+                                "cached": 0})
         self.assertEqual(obj["candidates"][0]["finishReason"], "STOP")
+        obj, toks = gemini.answer("gemini-2.5-flash", gc, "name: Ann", None, {},
+                                  "x" * 400 + "name: Ann", 64)
+        usage = obj["usageMetadata"]
+        self.assertEqual((usage["promptTokenCount"], usage["cachedContentTokenCount"]),
+                         (103, 64))
+        self.assertEqual(toks["cached"], 64)
 
     def test_echo_key_bodies(self):
         key = "k=&<>"

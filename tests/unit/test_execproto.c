@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rowpool/execproto.h"
+#include "rowpool/proto.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -52,6 +53,12 @@ static const struct answer_case cases[] = {
 	    NULL },
 	{ "{\"ok\":true,\"data\":1,\"usage\":{\"prompt_tokens\":10,"
 	    "\"total_tokens\":99}}", 0, 1, 0, 0, "1", 99, NULL },
+	/* Counts past PROTO_TOKENS_MAX: the total made of them cut, never
+	 * an overflow (the RESULT's encoder cuts each count too). */
+	{ "{\"ok\":true,\"data\":1,\"usage\":{\"prompt_tokens\":"
+	    "9223372036854775807,\"output_tokens\":9223372036854775807,"
+	    "\"thoughts_tokens\":9223372036854775807}}", 0, 1, 0, 0, "1",
+	    3 * PROTO_TOKENS_MAX, NULL },
 	{ "{\"ok\":false,\"kind\":\"invalid_output\",\"message\":\"no\"}", 0,
 	    0, KIND_INVALID_OUTPUT, -1, "no", 0, NULL },
 	{ "{\"ok\":false,\"kind\":\"http\",\"retry\":false}", 0, 0, KIND_HTTP,
@@ -59,6 +66,9 @@ static const struct answer_case cases[] = {
 	{ "{\"ok\":false,\"kind\":\"blocked\",\"retry\":true,\"message\":"
 	    "\"caf\\u00e9\"}", 0, 0, KIND_BLOCKED, RETRY_YES, "caf\xc3\xa9", 0,
 	    NULL },
+	/* A message is one line of the log: control bytes become '?'. */
+	{ "{\"ok\":false,\"kind\":\"http\",\"message\":\"a\\nb\\u0007\"}",
+	    0, 0, KIND_HTTP, -1, "a?b?", 0, NULL },
 	{ "", -1, 0, 0, 0, NULL, 0, "not JSON" },
 	{ "garbage", -1, 0, 0, 0, NULL, 0, "not JSON" },
 	{ "{\"ok\":true,\"data\":1}{}", -1, 0, 0, 0, NULL, 0, "not JSON" },

@@ -54,6 +54,25 @@ Test(sched, bucket_unlimited_and_big_costs)
 	cr_assert_eq(bucket_take(&b, 1, 0), 0, "adjust gives tokens back");
 }
 
+/*
+ * A --tpm bucket corrected by answers that cost far more than estimated
+ * (a server's usage) waits at most BUCKET_WAIT_MAX: the wait was a double
+ * converted to int64_t out of its range (UBSan, with fuzz_proto's input
+ * before proto bounded usage).
+ */
+Test(sched, bucket_deep_in_debt_waits_at_most_the_max)
+{
+	struct bucket b;
+
+	bucket_init(&b, 1, 1, 0);
+	bucket_adjust(&b, -9e18);
+	cr_assert_eq(bucket_take(&b, 1, 0), BUCKET_WAIT_MAX);
+	cr_assert_lt(bucket_take(&b, 1, 0), INT64_MAX - 1000000);
+	bucket_init(&b, 60000, 1, 0);	/* a token a ms */
+	bucket_adjust(&b, -1e6);
+	cr_assert_eq(bucket_take(&b, 1, 0), 1000001, "an ordinary debt");
+}
+
 Test(sched, aimd_halves_once_per_burst_and_grows_back)
 {
 	struct aimd a;

@@ -247,6 +247,7 @@ Test(status, verdict)
 static const char full[] = "{\"version\":1,\"input\":{\"path\":"
     "\"leads.csv\",\"fingerprint\":\"1:2\"},\"settings\":{},"
     "\"journal_length\":10,\"rows_done\":41200,\"ok\":41020,\"failed\":180,"
+    "\"cached\":212,"
     "\"rows_total\":615000,\"failed_by_kind\":{\"invalid_output\":60,"
     "\"timeout\":120},\"tokens\":{\"prompt_tokens\":1234567,"
     "\"cached_tokens\":5,\"output_tokens\":234567,\"thoughts_tokens\":0,"
@@ -268,6 +269,7 @@ Test(status, text_of_a_running_job)
 	put_pid(want, sizeof(want),
 	    "state:      running (pid PID), started 2026-12-01T10:00:00Z\n"
 	    "rows:       41200 of 615000 done (6.7%), 41020 ok, 180 failed\n"
+	    "cache:      212 rows answered from the response cache\n"
 	    "failed:     timeout 120, invalid_output 60\n"
 	    "queue:      12 to retry, 10 in flight\n"
 	    "rate:       35.2 rows/s over the last minute, ETA 4h 52m\n"
@@ -297,12 +299,13 @@ Test(status, json_of_a_running_job)
 	    "\"checkpoint\": \"2026-12-01T10:19:41Z\", "
 	    "\"checkpoint_age_s\": 3.0, \"rows_total\": 615000, "
 	    "\"rows_done\": 41200, \"ok\": 41020, \"failed\": 180, "
-	    "\"failed_by_kind\": {\"invalid_output\": 60, \"timeout\": 120}, "
+	    "\"cached\": 212, \"failed_by_kind\": {\"invalid_output\": 60, \"timeout\": 120}, "
 	    "\"retry_queue\": 12, \"in_flight\": 10, \"rows_per_s\": 35.2, "
 	    "\"eta_s\": 17520, \"tokens\": {\"prompt_tokens\": 1234567, "
 	    "\"cached_tokens\": 5, \"output_tokens\": 234567, "
 	    "\"thoughts_tokens\": 0, \"total_tokens\": 1469134}, "
-	    "\"cost_usd\": 1.23}\n", scratch_dir);
+	    "\"cost_usd\": 1.23, \"shard\": null, "
+	    "\"fingerprint\": \"1:2\"}\n", scratch_dir);
 	put_pid(want, sizeof(want), tmpl);
 	text = printed(status_print_json, o);
 	cr_expect_str_eq(text, want);
@@ -329,6 +332,7 @@ Test(status, text_of_a_stopped_job)
 	cr_expect_str_eq(text,
 	    "state:      stopped (exit 75: interrupted)\n"
 	    "rows:       41200 of 615000 done (6.7%), 41020 ok, 180 failed\n"
+	    "cache:      212 rows answered from the response cache\n"
 	    "failed:     timeout 120, invalid_output 60\n"
 	    "tokens:     prompt 1234567, output 234567, thoughts 0, total "
 	    "1469134, cached 5\n"

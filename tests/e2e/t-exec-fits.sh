@@ -38,7 +38,8 @@ for g, w in zip(got, want):
 PY
 
 # Shards: each does its 1/2 of the rows with its own CMDs; merged, they
-# are the output one run makes; status sums them.
+# are the output one run makes; status sums them; their export is their
+# merge.
 for k in 0 1; do
 	"$ROWPOOL" run --processor exec -j 2 -q --shard "$k/2" \
 	    -o "$T/s$k.jsonl" "$T/in.csv" -- "$ECHO" --usage --tag "$TAG" ||
@@ -54,6 +55,9 @@ s = json.load(open(sys.argv[1]))["total"]
 assert s["ok"] == s["rows_total"] == 300, s
 assert s["tokens"]["total_tokens"] == 3600, s' \
     "$T/status" || fail "status of the shards: $(cat "$T/status")"
+"$ROWPOOL" export "$T/s0.jsonl" "$T/s1.jsonl" >"$T/e.jsonl" ||
+    fail "export of the shards: exit $?"
+cmp "$T/merged.jsonl" "$T/e.jsonl" || fail "export of the shards is not their merge"
 
 # kill -9 of the supervisor at chosen states, then resumes: every row
 # exactly once, as in a run never killed; no CMD outlives its run.  A

@@ -11,6 +11,7 @@
 #include "rowpool/execproto.h"
 #include "rowpool/kind.h"
 #include "rowpool/proto.h"
+#include "rowpool/utf8.h"
 
 char *
 execproto_request(const json_t *row, uint64_t index, size_t *len)
@@ -208,7 +209,9 @@ execproto_answer(const char *line, size_t len, uint64_t index,
 		rc = (json_is_true(ok) ? answer_ok : answer_failed)(o, res,
 		    err, errlen);
 	json_decref(o);
-	if (rc == -1)
+	if (rc == -1) {
 		proc_result_release(res);
+		utf8_clean(err);	/* jansson quotes the line as it is */
+	}
 	return rc;
 }

@@ -41,7 +41,8 @@ char	*execproto_request(const json_t *row, uint64_t index, size_t *len);
  * proc_result_release): ok with the data and usage, or the failure the
  * command reported.  Returns 0, or -1 with why the line breaks the
  * protocol in err ("not JSON: ...", "'kind' 'oops' is not one of
- * rowpool's error kinds"); res then holds nothing.
+ * rowpool's error kinds"), one line of UTF-8 whatever the line held; res
+ * then holds nothing.
  */
 int	execproto_answer(const char *line, size_t len, uint64_t index,
 	    struct proc_result *res, char *err, size_t errlen);

@@ -71,6 +71,10 @@ static const struct answer_case cases[] = {
 	    0, 0, KIND_HTTP, -1, "a?b?", 0, NULL },
 	{ "", -1, 0, 0, 0, NULL, 0, "not JSON" },
 	{ "garbage", -1, 0, 0, 0, NULL, 0, "not JSON" },
+	/* jansson quotes the bad bytes; the reason stays one line (found
+	 * by fuzz_execproto). */
+	{ "{\"ok\":true,\"data\":null,\"row\":7\a{\"ok\"", -1, 0, 0, 0,
+	    NULL, 0, "not JSON: '}' expected near '?'" },
 	{ "{\"ok\":true,\"data\":1}{}", -1, 0, 0, 0, NULL, 0, "not JSON" },
 	{ "{\"ok\":true,\"data\":1,\"data\":2}", -1, 0, 0, 0, NULL, 0,
 	    "not JSON" },
@@ -119,6 +123,7 @@ Test(execproto, answers)
 	const struct answer_case *c;
 	struct proc_result res;
 	char err[256];
+	const char *p;
 	size_t i;
 
 	for (i = 0; i < NELEM(cases); i++) {
@@ -129,6 +134,8 @@ Test(execproto, answers)
 		if (c->rc == -1) {
 			cr_assert(strstr(err, c->why) != NULL, "%s: %s",
 			    c->line, err);
+			for (p = err; *p != '\0'; p++)
+				cr_assert((unsigned char)*p >= 0x20, "%s", err);
 			cr_assert(res.data == NULL && res.extra == NULL);
 		} else if (c->ok)
 			check_ok(c, &res);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "rowpool/batch.h"
 #include "rowpool/dryrun.h"
 #include "rowpool/input.h"
 #include "rowpool/io.h"
@@ -121,9 +122,10 @@ report(const struct run_opts *o, const struct tally *n, FILE *out)
 		fprintf(out, "; output tokens unknown (set "
 		    "--max-output-tokens to bound them)\n");
 	if (n->price != NULL)
-		fprintf(out, "rowpool: estimated cost: $%.4f (%s%s)\n",
-		    n->cost, n->price->model, max_out > 0 ? ", output at its "
-		    "bound" : ", input only");
+		fprintf(out, "rowpool: estimated cost: $%.4f (%s%s%s)\n",
+		    n->cost * (o->batch_mode ? BATCH_PRICE_FACTOR : 1),
+		    n->price->model, max_out > 0 ? ", output at its bound" :
+		    ", input only", o->batch_mode ? ", batch: half price" : "");
 	else
 		fprintf(out, "rowpool: no price known for this model (see "
 		    "--price-file)\n");

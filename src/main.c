@@ -39,6 +39,7 @@ static const char usage_head[] =
 "       rowpool status [--json] STATE_DIR|OUTPUT...\n"
 "       rowpool export [OPTIONS] STATE_DIR|OUTPUT...\n"
 "       rowpool merge --output FILE [--allow-partial] SHARD...\n"
+"       rowpool cancel [--api-key-file FILE] STATE_DIR|OUTPUT\n"
 "       rowpool COMMAND --help; rowpool --help | --version\n"
 "\n"
 "Runs a processor over every row of INPUT (CSV with a header row, or JSONL)\n"
@@ -63,8 +64,9 @@ static const char usage_exit[] =
 "  70  internal error           71  workers cannot start, or out of\n"
 "  73  cannot create output         memory\n"
 "      or state                 74  I/O error\n"
-"  75  interrupted, locked, daily quota exhausted, or an outage past\n"
-"      --max-outage: rerun the same command to resume\n"
+"  75  interrupted, locked, daily quota exhausted, an outage past\n"
+"      --max-outage, or batches still running (--mode batch without\n"
+"      --wait): rerun the same command to resume\n"
 "  77  API key refused          78  configuration error\n";
 
 enum {
@@ -72,7 +74,8 @@ enum {
 	OPT_RETRIES, OPT_MAXROWS, OPT_GRACE, OPT_MAXBYTES, OPT_STRICT,
 	OPT_RESTART, OPT_LOG, OPT_RPM, OPT_TPM, OPT_OUTAGE, OPT_RETRYFAILED,
 	OPT_PROGRESS, OPT_MAXTOKENS, OPT_DRYRUN, OPT_MAXCOST, OPT_PRICEFILE,
-	OPT_SYSLOG, OPT_SHARD, OPT_CACHE, OPT_CACHEMAX,
+	OPT_SYSLOG, OPT_SHARD, OPT_MODE, OPT_BATCHROWS, OPT_BATCHRETRY,
+	OPT_BATCHPOLL, OPT_WAIT, OPT_CACHE, OPT_CACHEMAX,
 	OPT_PROC = 512	/* + the index of a processor option's name */
 };
 
@@ -120,6 +123,17 @@ static const struct core_option core_options[] = {
 	    "this run's own state and output (rowpool merge joins them); "
 	    "slurm: K and N from the Slurm job array; k8s/N: K from "
 	    "JOB_COMPLETION_INDEX" },
+	{ "mode", OPT_MODE, "online|batch", "online: a request per row "
+	    "(default); batch: Gemini's Batch API, half the price, answers "
+	    "within 24 hours" },
+	{ "batch-rows", OPT_BATCHROWS, "N", "batch mode: at most N rows per "
+	    "batch (default 10000)" },
+	{ "batch-retry", OPT_BATCHRETRY, "batch|online", "batch mode: rows to "
+	    "retry go in a new batch (default) or online" },
+	{ "wait", OPT_WAIT, NULL, "batch mode: poll until every batch has "
+	    "ended (default: submit, collect what ended, exit 75)" },
+	{ "batch-poll", OPT_BATCHPOLL, "SECONDS", "batch mode: the longest "
+	    "wait between two polls of a batch (default 60)" },
 	{ "cache", OPT_CACHE, "DIR", "answer a request made before (by any "
 	    "run) from the response cache DIR, and keep each new ok answer "
 	    "there; none: no cache (default: $ROWPOOL_CACHE, else none)" },
@@ -308,6 +322,16 @@ parse_usd(const char *opt, const char *s)
 	return v;
 }
 
+/* One of two words: false for the first, true for the second. */
+static bool
+parse_choice(const char *opt, const char *s, const char *no,
+    const char *yes)
+{
+	if (strcmp(s, no) != 0 && strcmp(s, yes) != 0)
+		usage_error("%s: '%s' is not %s or %s", opt, s, no, yes);
+	return strcmp(s, yes) == 0;
+}
+
 static enum input_format
 parse_format(const char *s)
 {
@@ -362,6 +386,13 @@ parse_number_opt(struct run_opts *o, int c, const char *arg)
 		break;
 	case OPT_OUTAGE:
 		o->max_outage_ms = parse_seconds("--max-outage", arg);
+		break;
+	case OPT_BATCHROWS:
+		o->batch_rows = (unsigned)parse_count("--batch-rows", arg, 1,
+		    10000000);
+		break;
+	case OPT_BATCHPOLL:
+		o->batch_poll_ms = parse_seconds("--batch-poll", arg);
 		break;
 	default:
 		return false;
@@ -480,6 +511,11 @@ parse_opt(struct run_opts *o, int c, const char *arg)
 	case OPT_PRICEFILE: o->prices = load_prices(arg); break;
 	case OPT_SYSLOG: o->syslog = true; break;
 	case OPT_SHARD: parse_shard(o, arg); break;
+	case OPT_MODE: o->batch_mode = parse_choice("--mode", arg, "online",
+	    "batch"); break;
+	case OPT_BATCHRETRY: o->batch_retry_online = parse_choice(
+	    "--batch-retry", arg, "batch", "online"); break;
+	case OPT_WAIT: o->wait = true; break;
 	case OPT_CACHE: o->cache_dir = arg; break;
 	case OPT_CACHEMAX:
 		o->cache_max_bytes = parse_bytes("--cache-max-bytes", arg);
@@ -525,6 +561,11 @@ check_opts(struct run_opts *o, const char *input)
 	if (processor_find(o->processor) == NULL)
 		config_error("unknown processor '%s' (have: %s)", o->processor,
 		    processor_names());
+	if (o->batch_mode && strcmp(o->processor, "gemini") != 0)
+		config_error("--mode batch: the %s processor has no batch mode "
+		    "(only gemini; see README, Batch mode)", o->processor);
+	if (o->batch_poll_ms < 1000)
+		usage_error("%s", "--batch-poll must be at least 1 second");
 	/* The settings whose change would change results. */
 	o->settings = json_pack("{s:s, s:s, s:I}", "processor", o->processor,
 	    "format", format_name(o->format), "max_row_bytes",
@@ -713,6 +754,8 @@ main(int argc, char *argv[], char *envp[])
 		return cmd_export(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "merge") == 0)
 		return cmd_merge(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "cancel") == 0)
+		return cmd_cancel(argc - 1, argv + 1);
 	run_opts_init(&o);
 	cmdline_init(&c);
 	if (argc < 2) {

@@ -18,6 +18,7 @@
 #include "rowpool/apikey.h"
 #include "rowpool/http.h"
 #include "rowpool/llm.h"
+#include "rowpool/proc_llm.h"
 #include "rowpool/processor.h"
 #include "rowpool/schema.h"
 #include "rowpool/secret.h"
@@ -548,3 +549,50 @@ const struct processor proc_openai = {
 	.render = llm_render,
 	.render_fini = llm_fini,
 };
+
+/* ---- batch mode (proc_llm.h) ---- */
+
+struct llm *
+llm_batch_open(const struct proc_config *cfg, bool with_http, char *err,
+    size_t errlen)
+{
+	struct llm *l;
+
+	if ((l = llm_new(API_GEMINI, cfg, err, errlen)) == NULL)
+		return NULL;
+	if (with_http && (l->http = make_http(API_GEMINI, cfg, err,
+	    errlen)) == NULL) {
+		llm_fini(l);
+		return NULL;
+	}
+	return l;
+}
+
+char *
+llm_batch_body(struct llm *l, json_t *row)
+{
+	char *prompt, *body;
+	size_t len;
+
+	if ((prompt = template_render(l->tmpl, row, &len)) == NULL)
+		return NULL;
+	body = request_body(l, prompt);
+	free(prompt);
+	return body;
+}
+
+void
+llm_batch_read(struct llm *l, long status, const char *body, size_t len,
+    struct proc_result *res)
+{
+	struct http_response resp = { .status = status, .body = body,
+	    .len = len };
+
+	response(l, &resp, res);
+}
+
+void
+llm_batch_close(struct llm *l)
+{
+	llm_fini(l);
+}

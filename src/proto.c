@@ -56,12 +56,14 @@ encode_usage(const json_t *usage)
 	return o;
 }
 
-static json_t *
-encode_ok(const struct proc_result *res)
+json_t *
+proto_result_json(const struct proc_result *res)
 {
 	const json_t *usage = json_object_get(res->extra, "usage");
 	json_t *o;
 
+	if (!res->ok)
+		return encode_failure(res);
 	o = json_pack("{s:b, s:O}", "ok", 1, "data",
 	    res->data ? res->data : json_null());
 	if (o != NULL && res->extra != NULL)
@@ -81,10 +83,7 @@ proto_result_encode(const struct proc_result *res, size_t *len)
 	json_t *o;
 	char *s;
 
-	if (res->ok)
-		o = encode_ok(res);
-	else
-		o = encode_failure(res);
+	o = proto_result_json(res);
 	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (s == NULL) {
@@ -223,24 +222,44 @@ proto_result_decode(const char *payload, size_t len,
     struct proc_result *res, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *o, *ok;
+	json_t *o;
+	int rc;
+
+	o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL || !json_is_object(o)) {
+		proc_result_init(res);
+		snprintf(err, errlen, "result is not a JSON object: %s",
+		    o == NULL ? jerr.text : "wrong type");
+		json_decref(o);
+		if (errlen > 0)	/* it may quote the payload's bytes */
+			utf8_clean(err);
+		return -1;
+	}
+	rc = proto_result_from_json(o, res, err, errlen);
+	json_decref(o);
+	return rc;
+}
+
+int
+proto_result_from_json(json_t *o, struct proc_result *res, char *err,
+    size_t errlen)
+{
+	json_t *ok;
 	int rc;
 
 	proc_result_init(res);
-	o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "result is not a JSON object");
+		return -1;
+	}
 	ok = json_object_get(o, "ok");
-	if (o == NULL || !json_is_object(o)) {
-		snprintf(err, errlen, "result is not a JSON object: %s",
-		    o == NULL ? jerr.text : "wrong type");
-		rc = -1;
-	} else if (!json_is_boolean(ok)) {
+	if (!json_is_boolean(ok)) {
 		snprintf(err, errlen, "result without a boolean 'ok'");
 		rc = -1;
 	} else if (json_is_true(ok))
 		rc = decode_ok(o, res, err, errlen);
 	else
 		rc = decode_failure(o, res, err, errlen);
-	json_decref(o);
 	if (rc == -1) {
 		proc_result_release(res);
 		if (errlen > 0)	/* it may quote the payload's bytes */

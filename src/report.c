@@ -196,9 +196,10 @@ report_summary(struct report *rep, const struct report_totals *t,
 		summary_tokens(rep, t->tokens);
 	if (t->cost_usd >= 0 && t->price != NULL)
 		report_say(rep, "estimated cost: $%.4f (%s at $%.2f/$%.2f per "
-		    "million input/output tokens)", t->cost_usd,
+		    "million input/output tokens%s)", t->cost_usd,
 		    t->price->model, t->price->rates.input,
-		    t->price->rates.output);
+		    t->price->rates.output, rep->o->batch_mode ? "; rows "
+		    "answered in a batch at half that" : "");
 	kinds_text(rep, kinds, sizeof(kinds));
 	if (t->failed > 0)	/* a problem: said even with -q */
 		log_warnx("%llu of %llu rows failed%s; see '%s'",

@@ -11,8 +11,8 @@
 #include "rowpool/retry.h"
 #include "rowpool/sched.h"
 
-static unsigned
-allowed(enum retry_policy p, const struct retry_opts *o)
+unsigned
+retry_allowed(enum retry_policy p, const struct retry_opts *o)
 {
 	return p == RETRY_YES ? o->retries + 1 : p == RETRY_ONCE ? 2 : 1;
 }
@@ -60,7 +60,7 @@ retry_decide(struct gate *g, struct attempt *a, const struct failure *f,
 	v->charged = row_at_fault(g, a, f, pol, now, &v->stop);
 	if (!v->charged && a->attempts > 0)
 		a->attempts--;
-	if (a->attempts >= allowed(pol, o) && v->stop.status == 0) {
+	if (a->attempts >= retry_allowed(pol, o) && v->stop.status == 0) {
 		v->what = VERDICT_FAILED;
 		return;
 	}

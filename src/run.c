@@ -25,6 +25,10 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "rowpool/batch.h"
+#include "rowpool/batchapi.h"
+#include "rowpool/batchfile.h"
+#include "rowpool/batchstate.h"
 #include "rowpool/cache.h"
 #include "rowpool/dedup.h"
 #include "rowpool/dryrun.h"
@@ -113,6 +117,8 @@ struct run {
 	}			 held[STREAK_MAX];
 	unsigned		 nheld;
 	bool			 systematic;	/* stopped by the streak */
+	struct batch		*batch;		/* --mode batch, else NULL */
+	struct task		*lent;		/* the row batch mode took */
 };
 
 void
@@ -133,6 +139,8 @@ run_opts_init(struct run_opts *o)
 	o->max_outage_ms = 15 * 60 * 1000;
 	o->unreachable_ms = 20 * 1000;
 	o->progress_ms = 60 * 1000;
+	o->batch_rows = 10000;
+	o->batch_poll_ms = 60 * 1000;
 	o->cache_max_bytes = (uint64_t)1 << 30;
 }
 
@@ -333,7 +341,8 @@ record_ok(struct run *r, struct task *t, const struct proc_result *res,
 	state_add_usage(&r->st, json_object_get(res->extra, "usage"));
 	if (r->price != NULL)
 		r->st.cost_usd += price_cost(r->price, json_object_get(res->extra,
-		    "usage"));
+		    "usage")) * (json_is_true(json_object_get(res->extra,
+		    "batch")) ? BATCH_PRICE_FACTOR : 1);
 	gate_success(&r->gate, t->est_tokens, proto_usage(res,
 	    "total_tokens"), proto_usage(res, "output_tokens"));
 	pool_set_limit(r->pool, gate_limit(&r->gate));
@@ -451,6 +460,15 @@ task_end(struct run *r, struct task *t)
 	task_free(t);
 }
 
+/* t's cache key, from the request body it makes (or is). */
+static void
+task_key_body(struct run *r, struct task *t, const char *body, size_t len)
+{
+	cache_key(t->key, r->proc->name, json_string_value(json_object_get(
+	    r->pcfg.settings, "model")), body, len);
+	t->keyed = true;
+}
+
 /* The cache key of t's request: the processor renders it, as sent. */
 static int
 task_key(struct run *r, struct task *t)
@@ -464,10 +482,8 @@ task_key(struct run *r, struct task *t)
 	json_decref(row);
 	if (body == NULL)
 		return -1;	/* the worker will say what is wrong */
-	cache_key(t->key, r->proc->name, json_string_value(json_object_get(
-	    r->pcfg.settings, "model")), body, len);
+	task_key_body(r, t, body, len);
 	free(body);
-	t->keyed = true;
 	return 0;
 }
 
@@ -518,7 +534,10 @@ record_cached(struct run *r, struct task *t, json_t *v, int64_t now)
  * Before t is sent: answered from the cache, or parked behind the row
  * that sends the same request (the supervisor decides this, so two
  * workers never send one request at once).  True when t is dealt with;
- * false when t is to be sent (it then holds its request's claim).
+ * false when t is to be sent (it then holds its request's claim).  In
+ * batch mode (no dedup) only the cache is asked: a chunk's rows wait
+ * for their batch, up to 24 hours and across runs, too long to park
+ * others behind.
  */
 static bool
 cache_step(struct run *r, struct task *t, int64_t now)
@@ -537,6 +556,8 @@ cache_step(struct run *r, struct task *t, int64_t now)
 	}
 	if (rc == -1)
 		cache_warn(r, "get");
+	if (r->dedup == NULL)
+		return false;
 	switch (dedup_claim(r->dedup, t->key, t)) {
 	case 1:
 		t->claimed = true;
@@ -568,7 +589,7 @@ cache_start(struct run *r)
 	    r->o->cache_max_bytes)) == NULL)
 		return run_fail(r, EX_CANTCREAT, "cache '%s': %s",
 		    r->o->cache_dir, strerror(errno)), -1;
-	if ((r->dedup = dedup_new()) == NULL)
+	if (!r->o->batch_mode && (r->dedup = dedup_new()) == NULL)
 		return run_fail(r, EX_OSERR, "out of memory"), -1;
 	if (r->proc->render_init(&r->render, &rc, err, sizeof(err)) == -1)
 		return run_fail(r, EX_CONFIG, "%s", err), -1;
@@ -679,8 +700,9 @@ on_result(struct run *r, struct task *t, const struct pool_outcome *o,
 	if (res->ok) {
 		stats_latency(&r->rep.stats, o->latency_ms);
 		r->rep.stats.ok++;
-		record_ok(r, t, res, o->latency_ms, now);
+		/* Cached first: a row in the journal is in the cache too. */
 		cache_store(r, t, res);
+		record_ok(r, t, res, o->latency_ms, now);
 		task_end(r, t);
 		return;
 	}
@@ -699,6 +721,10 @@ cb_outcome(void *arg, const struct pool_outcome *o)
 	struct task *t = o->ctx;
 	int64_t now = pool_now();
 
+	if (r->batch != NULL && (o->row & BATCH_OP_BIT)) {
+		batch_outcome(r->batch, o);
+		return;
+	}
 	r->inflight--;
 	r->inflight_est -= t->est_tokens;
 	r->inflight_cost -= t->est_cost;
@@ -738,7 +764,8 @@ dispatch_task(struct run *r, struct task *t, struct pool_task *pt)
 	r->rep.stats.requests++;
 	r->rep.stats.retries += t->a.failures > 0;
 	r->inflight++;
-	pt->row = t->row;
+	/* Batch mode sends a retry online as the request it was. */
+	pt->row = t->row | (r->batch != NULL ? BATCH_REQUEST_BIT : 0);
 	pt->payload = t->payload;
 	pt->len = t->len;
 	pt->ctx = t;
@@ -820,7 +847,8 @@ read_row(struct run *r, int64_t now)
 	bool want;
 
 	while (!r->input_eof && r->status == 0 && !parked_full(r)) {
-		want = state_wanted(&r->st, r->nrows) && in_shard(r, r->nrows);
+		want = state_wanted(&r->st, r->nrows) && in_shard(r, r->nrows) &&
+		    (r->batch == NULL || !batch_holds(r->batch, r->nrows));
 		if (!input_step(r, &row, want, &st))
 			break;
 		if (!want)
@@ -857,7 +885,7 @@ candidate(struct run *r, int64_t now)
 		TAILQ_REMOVE(&r->readyq, t, entry);
 		return t;
 	}
-	if (gate_prefers_fresh(&r->gate) && !r->input_eof &&
+	if (gate_prefers_fresh(&r->gate) && !r->input_eof && r->batch == NULL &&
 	    (t = read_row(r, now)) != NULL)
 		return t;
 	t = TAILQ_FIRST(&r->retryq);
@@ -867,7 +895,7 @@ candidate(struct run *r, int64_t now)
 		r->nretry--;
 		return t;
 	}
-	return read_row(r, now);
+	return r->batch == NULL ? read_row(r, now) : NULL;
 }
 
 static enum pool_next
@@ -877,7 +905,7 @@ no_task(struct run *r, int64_t now, int64_t *wake_at)
 
 	if (r->status != 0)
 		return POOL_WAIT;
-	if (!r->input_eof && !parked_full(r)) {
+	if (!r->input_eof && r->batch == NULL && !parked_full(r)) {
 		run_fail(r, EX_OSERR, "out of memory");
 		stop_pool(r, true);
 		return POOL_WAIT;
@@ -944,9 +972,9 @@ estimate_cost(const struct run *r, const struct task *t)
 }
 
 static enum pool_next
-cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
+next_online(struct run *r, int64_t now, struct pool_task *pt,
+    int64_t *wake_at)
 {
-	struct run *r = arg;
 	struct task *t;
 	unsigned hits = 0;
 	int64_t w;
@@ -983,6 +1011,19 @@ cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
 		return POOL_WAIT;
 	}
 	return dispatch_task(r, t, pt);
+}
+
+static enum pool_next	next_batch(struct run *, int64_t, struct pool_task *,
+			    int64_t *);
+
+static enum pool_next
+cb_next(void *arg, int64_t now, struct pool_task *pt, int64_t *wake_at)
+{
+	struct run *r = arg;
+
+	if (r->batch != NULL)
+		return next_batch(r, now, pt, wake_at);
+	return next_online(r, now, pt, wake_at);
 }
 
 /* ---- time ---- */
@@ -1179,6 +1220,8 @@ cb_worker_main(int fd, void *arg)
 
 	if (r->o->worker_main != NULL)
 		return r->o->worker_main(fd, r->o->worker_arg);
+	if (r->batch != NULL)
+		return worker_serve(fd, &batchapi_processor, &r->pcfg);
 	return worker_serve(fd, r->proc, &r->pcfg);
 }
 
@@ -1192,6 +1235,219 @@ static const struct pool_ops run_pool_ops = {
 	.child_setup = cb_child_setup,
 	.worker_main = cb_worker_main,
 };
+
+/* ---- batch mode (batch.h): what the run lends it ---- */
+
+/* The next row for a chunk: a retry (unless they go online), else a
+ * fresh row; with --cache, rows whose answer is cached are recorded at
+ * once and never go in a chunk. */
+static int
+bh_take(void *arg, int64_t now, struct batch_row *br)
+{
+	struct run *r = arg;
+	struct task *t;
+
+	task_free(r->lent);
+	r->lent = NULL;
+	do {
+		if (r->status != 0)
+			return -1;
+		br->request = false;
+		if (!r->o->batch_retry_online &&
+		    (t = TAILQ_FIRST(&r->retryq)) != NULL) {
+			TAILQ_REMOVE(&r->retryq, t, entry);
+			r->nretry--;
+			br->request = true;
+		} else if ((t = read_row(r, now)) == NULL)
+			return r->status != 0 ? -1 : 0;
+	} while (cache_step(r, t, now));
+	r->lent = t;
+	br->row = t->row;
+	br->json = t->payload;
+	br->len = t->len;
+	br->attempts = t->a.attempts;
+	return 1;
+}
+
+static bool
+bh_wanted(void *arg, uint64_t row)
+{
+	struct run *r = arg;
+
+	return state_wanted(&r->st, row);
+}
+
+/*
+ * A row's failed line: charged (a batch has no outage to wait out),
+ * retried per its kind's policy up to --retries, failed after.
+ */
+static void
+batch_row_failed(struct run *r, struct task *t, const struct proc_result *res,
+    int64_t now)
+{
+	const struct kind_info *ki = kind_info(res->kind);
+	struct failure f = { .kind = res->kind, .message = res->message,
+	    .retry_after = -1, .retry = res->retry };
+	enum retry_policy pol = res->retry >= 0 ?
+	    (enum retry_policy)res->retry : ki->retry;
+	bool in_streak;
+
+	if (ki->stop != 0) {
+		run_fail(r, ki->stop, "%s: %s%s", ki->stop_what, res->message,
+		    ki->stop_hint);
+		stop_pool(r, ki->stop_now);
+		task_free(t);	/* undone: the rerun does it */
+		return;
+	}
+	in_streak = streak_says(r, &f, now);
+	if (t->a.attempts < retry_allowed(pol, &r->ro) && !r->systematic) {
+		log_info("row %llu: %s: %s; retried", (unsigned long long)t->row,
+		    kind_name(res->kind), res->message);
+		t->not_before = now;
+		retry_push(r, t);
+		return;
+	}
+	if (r->systematic)
+		;	/* left undone */
+	else if (in_streak)
+		hold_failed(r, t, &f, now);
+	else
+		record_failed(r, t->row, t->a.attempts, res->kind,
+		    res->message, now);
+	task_free(t);
+}
+
+static void
+bh_result(void *arg, uint64_t row, unsigned attempts,
+    const struct proc_result *res, const char *request, size_t len,
+    int64_t latency, int64_t now)
+{
+	struct run *r = arg;
+	struct proc_result marked = *res;
+	struct task *t;
+
+	if ((t = task_new(row, request, len)) == NULL) {
+		run_fail(r, EX_OSERR, "out of memory");
+		stop_pool(r, true);
+		return;
+	}
+	t->a.attempts = attempts;
+	if (r->cache != NULL)	/* the request, as sent: its cache key */
+		task_key_body(r, t, request, len);
+	r->rep.stats.requests++;
+	if (!res->ok) {
+		batch_row_failed(r, t, res, now);
+		return;
+	}
+	cache_store(r, t, res);	/* as online: not marked "batch" */
+	/* "batch": true, in the record too: it was billed at half price. */
+	marked.extra = res->extra != NULL ? json_copy(res->extra) :
+	    json_object();
+	json_object_set_new(marked.extra, "batch", json_true());
+	stats_latency(&r->rep.stats, latency);
+	r->rep.stats.ok++;
+	record_ok(r, t, &marked, latency, now);
+	json_decref(marked.extra);
+	task_free(t);
+}
+
+static int
+bh_commit(void *arg, int64_t now)
+{
+	return commit(arg, now);
+}
+
+static void
+bh_fail(void *arg, int status, const char *why)
+{
+	struct run *r = arg;
+
+	run_fail(r, status, "%s", why);
+	stop_pool(r, false);
+}
+
+/*
+ * The pool's next task in batch mode: a call to the Batch API; else a
+ * retry online (--batch-retry online); else, with nothing left but
+ * batches running on the server and no --wait, the run stops (exit 75)
+ * for a later run to collect them.
+ */
+static enum pool_next
+next_batch(struct run *r, int64_t now, struct pool_task *pt,
+    int64_t *wake_at)
+{
+	enum batch_next st;
+	int64_t w = -1;
+
+	if (r->status != 0)
+		return POOL_WAIT;
+	if ((st = batch_next(r->batch, now, pt, wake_at)) == BATCH_TASK)
+		return POOL_TASK;
+	if (r->o->batch_retry_online && r->status == 0 &&
+	    (r->nretry > 0 || r->next != NULL) &&
+	    next_online(r, now, pt, &w) == POOL_TASK)
+		return POOL_TASK;
+	*wake_at = earliest(*wake_at, w);
+	if (r->status != 0 || r->inflight > 0 || r->nretry > 0 ||
+	    r->next != NULL)
+		return POOL_WAIT;
+	flush_held(r, now);
+	if (st == BATCH_DONE)
+		return r->status == 0 ? POOL_DONE : POOL_WAIT;
+	if (st == BATCH_PARKED) {
+		run_fail(r, EX_TEMPFAIL, "%s", batch_parked_why(r->batch));
+		return POOL_DONE;
+	}
+	return POOL_WAIT;
+}
+
+/* Online mode refuses a state whose batches are not collected. */
+static int
+no_live_batches(struct run *r)
+{
+	json_t *root, *c;
+	unsigned n = 0;
+	size_t i;
+
+	if (r->o->restart || batchstate_load(r->st.dir, &root) != 1)
+		return 0;
+	json_array_foreach(json_object_get(root, "chunks"), i, c)
+		n += batchstate_live(c);
+	json_decref(root);
+	if (n == 0)
+		return 0;
+	run_fail(r, EX_USAGE, "'%s' has %u batch%s not collected yet: rerun "
+	    "with --mode batch to collect %s (rowpool cancel stops them)",
+	    r->st.dir, n, n == 1 ? "" : "es", n == 1 ? "it" : "them");
+	return -1;
+}
+
+static int
+open_batch(struct run *r, const char *fp)
+{
+	struct batch_opts bo = {
+		.dir = r->st.dir, .fingerprint = fp, .settings = r->o->settings,
+		.pcfg = &r->pcfg, .rows = r->o->batch_rows,
+		.max_bytes = BATCHFILE_MAX_BYTES, .wait = r->o->wait,
+		.restart = r->o->restart, .poll_min_ms = 1000,
+		.poll_max_ms = r->o->batch_poll_ms,
+		.max_outage_ms = r->o->max_outage_ms,
+		.unreachable_ms = r->o->unreachable_ms,
+		.host = { .arg = r, .take = bh_take, .wanted = bh_wanted,
+		    .result = bh_result, .commit = bh_commit, .fail = bh_fail },
+	};
+	char err[1024], n[32];
+	int status;
+
+	if (!r->o->batch_mode)
+		return no_live_batches(r);
+	if ((r->batch = batch_open(&bo, &status, err, sizeof(err))) == NULL)
+		return run_fail(r, status, "%s", err), -1;
+	if (batch_rows_waiting(r->batch) > 0)
+		report_say(&r->rep, "batch mode: %s rows in batches sent before",
+		    progress_num(batch_rows_waiting(r->batch), n, sizeof(n)));
+	return 0;
+}
 
 /* ---- start-up ---- */
 
@@ -1353,7 +1609,7 @@ start(struct run *r)
 		return -1;
 	if (state_recover(&r->st, fp) == -1)
 		return state_failed(r);
-	if (count_rows(r) == -1)
+	if (count_rows(r) == -1 || open_batch(r, fp) == -1)
 		return -1;
 	sigcatch_test_raise("startup");
 	if (signals_handle(r))
@@ -1451,6 +1707,8 @@ run_release(struct run *r)
 		task_free(t);
 	}
 	task_free(r->next);
+	task_free(r->lent);
+	batch_free(r->batch);
 	cache_release(r);
 	pool_free(r->pool);
 	if (r->in != NULL)

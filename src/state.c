@@ -95,13 +95,27 @@ lock_open(const char *path, pid_t *other)
 }
 
 /*
+ * Who holds a lock, for a message: "pid N", or, when the holder has taken
+ * the flock but not yet written its pid (pidfile_open waits 100 ms for it,
+ * then gives -1: a loaded machine), "another run".
+ */
+static const char *
+lock_holder(pid_t other, char *buf, size_t len)
+{
+	if (other <= 0)
+		return "another run (its pid not written yet)";
+	snprintf(buf, len, "pid %ld", (long)other);
+	return buf;
+}
+
+/*
  * The output is locked too (OUTPUT.lock, an flock like the state's), so
  * that two runs with different --state never write one output.
  */
 static int
 lock_output(struct state *s)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], who[32];
 	pid_t other = 0;
 	int n;
 
@@ -112,8 +126,9 @@ lock_output(struct state *s)
 	if ((s->out_pfh = lock_open(path, &other)) == NULL) {
 		if (errno == EEXIST)
 			return state_fail(s, EX_TEMPFAIL, "output '%s' is being "
-			    "written by pid %ld (a run with another --state)",
-			    s->o.output, (long)other), -1;
+			    "written by %s (a run with another --state)",
+			    s->o.output, lock_holder(other, who, sizeof(who))),
+			    -1;
 		return state_fail(s, EX_CANTCREAT, "lock '%s': %s", path,
 		    strerror(errno)), -1;
 	}
@@ -126,7 +141,7 @@ lock_output(struct state *s)
 static int
 make_and_lock(struct state *s)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], who[32];
 	pid_t other = 0;
 
 	if (mkdir(s->dir, 0700) == 0) {
@@ -143,7 +158,8 @@ make_and_lock(struct state *s)
 	if ((s->pfh = lock_open(path, &other)) == NULL) {
 		if (errno == EEXIST)
 			return state_fail(s, EX_TEMPFAIL, "state '%s' is in use "
-			    "by pid %ld", s->dir, (long)other), -1;
+			    "by %s", s->dir, lock_holder(other, who, sizeof(who))),
+			    -1;
 		return state_fail(s, EX_CANTCREAT, "lock '%s': %s", path,
 		    strerror(errno)), -1;
 	}

@@ -27,6 +27,7 @@
 #include "rowpool/io.h"
 #include "rowpool/manifest.h"
 #include "rowpool/msgbuf.h"
+#include "rowpool/batchstate.h"
 #include "rowpool/status.h"
 
 #define MANIFEST_VERSION	1
@@ -390,6 +391,19 @@ put_live(json_t *o, const json_t *m, const struct verdict *v)
 	return rc;
 }
 
+/* Batch mode's chunks (batchstate.h), or null when it never ran here. */
+static json_t *
+batches_or_null(const char *dir)
+{
+	json_t *root, *a;
+
+	if (batchstate_load(dir, &root) != 1)
+		return json_null();
+	a = batchstate_json(root);
+	json_decref(root);
+	return a;
+}
+
 static json_t *
 status_build(const json_t *m, const char *dir, int locked, pid_t pid,
     double mtime, double now)
@@ -415,6 +429,7 @@ status_build(const json_t *m, const char *dir, int locked, pid_t pid,
 	    json_object_get(m, "settings"), "shard")));
 	rc |= put(o, "fingerprint", string_or_null(json_object_get(
 	    json_object_get(m, "input"), "fingerprint")));
+	rc |= put(o, "batches", batches_or_null(dir));
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -778,6 +793,7 @@ status_print_text(FILE *fp, const json_t *obj)
 		text_live(fp, obj);
 	text_tokens(fp, obj);
 	text_cost(fp, obj);
+	batchstate_print(fp, json_object_get(obj, "batches"));
 	text_checkpoint(fp, obj);
 	if (fflush(fp) == EOF)
 		return -1;

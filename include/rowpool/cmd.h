@@ -43,4 +43,13 @@ int	cmd_export(int argc, char *argv[]);
  */
 int	cmd_merge(int argc, char *argv[]);
 
+/*
+ * rowpool cancel [--api-key-file FILE] STATE_DIR|OUTPUT: cancels the
+ * batches a batch-mode run submitted there and that have not ended
+ * (cmd_cancel.c), holding the state's lock meanwhile.  Returns 0; 64
+ * (EX_USAGE); 66 (EX_NOINPUT) for no batch-mode state; 75 (EX_TEMPFAIL)
+ * when a rowpool runs there or the API failed; 69, 77, 78 as a run; 74.
+ */
+int	cmd_cancel(int argc, char *argv[]);
+
 #endif

@@ -8,8 +8,10 @@
  *
  * Calling sequence (in a worker):
  *  1. h = http_new(&opts, err, errlen);
- *  2. http_post(h, url, headers, body, len, &resp, err, errlen) per row;
- *     resp.body is valid until the next call;
+ *  2. http_post(h, url, body, len, &resp, err, errlen) per row, or
+ *     http_do(h, &req, &resp, err, errlen) for another method, headers of
+ *     its own or a response header wanted; resp.body (and resp.header)
+ *     are valid until the next call;
  *  3. http_free(h).
  */
 #ifndef ROWPOOL_HTTP_H
@@ -39,6 +41,20 @@ struct http_response {
 	long		 status;	/* HTTP status code */
 	const char	*body;		/* NUL-terminated */
 	size_t		 len;
+	const char	*header;	/* http_do: the value of want_header
+					   (trimmed), or NULL when absent */
+};
+
+/* One request of http_do. */
+struct http_request {
+	const char		*method;	/* "GET", "POST" or "DELETE" */
+	const char		*url;
+	const char *const	*headers;	/* besides http_opts's, for this
+						   request: NULL-ended, or NULL */
+	const void		*body;		/* POST: len bytes, not copied */
+	size_t			 len;
+	const char		*want_header;	/* a response header to keep
+						   ("X-Goog-Upload-URL"), or NULL */
 };
 
 struct http;
@@ -48,6 +64,8 @@ struct http	*http_new(const struct http_opts *opts, char *err,
 enum http_status http_post(struct http *h, const char *url,
 		    const char *body, size_t len, struct http_response *resp,
 		    char *err, size_t errlen);
+enum http_status http_do(struct http *h, const struct http_request *req,
+		    struct http_response *resp, char *err, size_t errlen);
 void		 http_free(struct http *h);
 
 #endif

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "rowpool/processor.h"
 
 #define PROTO_RETRY_AFTER_MAX	(INT64_MAX / 2)
@@ -62,6 +64,17 @@ int	proto_result_decode(const char *payload, size_t len,
 char	*proto_log_encode(uint64_t row, const char *line, size_t *len);
 int	 proto_log_decode(const char *payload, size_t len, uint64_t *row,
 	    char *line, size_t linelen);
+
+/*
+ * The same two steps on a JSON object rather than its text (batch mode
+ * carries many results in one message): proto_result_json returns a new
+ * reference, or NULL with ENOMEM; proto_result_from_json checks o as
+ * proto_result_decode does and may take members out of it (pass one
+ * whose contents the caller no longer needs).
+ */
+json_t	*proto_result_json(const struct proc_result *res);
+int	proto_result_from_json(json_t *o, struct proc_result *res, char *err,
+	    size_t errlen);
 
 /* The integer usage field k of an ok result ("total_tokens"), or 0. */
 long long	proto_usage(const struct proc_result *res, const char *k);

@@ -54,6 +54,9 @@ struct verdict {
 						   decided alongside a RETRY */
 };
 
+/* Charged attempts a row of policy p may have in all. */
+unsigned	retry_allowed(enum retry_policy p, const struct retry_opts *o);
+
 /*
  * Decides about attempt a that failed with f at time now.  a->attempts
  * is decremented when the attempt is not charged.  v->stop.status may be

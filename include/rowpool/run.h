@@ -50,6 +50,11 @@ struct run_opts {
 	const char		*cache_dir;	/* --cache; NULL: none */
 	uint64_t		 cache_max_bytes;	/* 0: no bound */
 	bool			 restart;
+	bool			 batch_mode;	/* --mode batch (batch.h) */
+	unsigned		 batch_rows;	/* --batch-rows */
+	bool			 batch_retry_online;	/* --batch-retry online */
+	bool			 wait;		/* --wait */
+	int64_t			 batch_poll_ms;	/* --batch-poll */
 	bool			 dry_run;	/* see dryrun.h */
 	unsigned		 retry_kinds;	/* --retry-failed: bits 1 << kind */
 	bool			 strict;

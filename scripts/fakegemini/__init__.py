@@ -11,6 +11,8 @@ imports only modules below it in this list:
   cli        the command line (flags, --help text) and main(): start, stop
   server     the HTTP server: connections, request bodies, responses,
              routing, the admin endpoints /_fake/*, per-request accounting
+  batch      the Batch API (batchGenerateContent, batches get/list/cancel/delete),
+             the Files API's resumable upload and the responses file's download
   endpoints  generateContent, models and chat/completions: the checks in
              order, and the pipeline each request goes through (quota,
              attempt, fault, latency)

@@ -53,11 +53,18 @@ def directive_help():
               "  repeated_requests, max_attempts_per_prompt, tokens{prompt,candidates,thoughts,cached},",
               "  latency_ms and handle_ms {count,mean,p50,p90,p99,max}, first_request_at,",
               "  last_request_at, span_s, per_second, per_second_429 ({epoch second: n}),",
-              "  started_at, reset_at, uptime_s, port, config.  Requests are counted before",
-              "  their response is written.",
+              "  started_at, reset_at, uptime_s, port, config, batch{upload_starts, uploads,",
+              "  uploads_in_progress, file_gets, creates, gets, lists, cancels, deletes,",
+              "  downloads, downloads_in_progress, lines, submissions{display name: creates},",
+              "  submissions_max, batches, states}.  Requests are counted before their",
+              "  response is written.",
               "API endpoints: POST /v1beta/models/MODEL:generateContent (x-goog-api-key),",
               "  GET /v1beta/models[/MODEL], POST /chat/completions, /v1/chat/completions,",
-              "  /v1beta/openai/chat/completions (Authorization: Bearer KEY)",
+              "  /v1beta/openai/chat/completions (Authorization: Bearer KEY);",
+              "  batch mode: POST /upload/v1beta/files (resumable), GET /v1beta/files/ID,",
+              "  POST /v1beta/models/MODEL:batchGenerateContent, GET /v1beta/batches[/ID],",
+              "  POST /v1beta/batches/ID:cancel, DELETE /v1beta/batches/ID,",
+              "  GET /download/v1beta/files/ID:download?alt=media",
               "Without a schema the reply echoes the prompt; with one, strings come from the",
               "prompt ('name: value' lines or JSON pairs whose key matches a property, else",
               "words of the prompt chosen by a hash), so answers are reproducible."]
@@ -132,6 +139,17 @@ def parse_args(argv):
       help="close keep-alive connections idle for S seconds (default 300)")
     a("--lifetime-s", type=float, default=0.0, metavar="S",
       help="exit by itself after S seconds (safety net for scripts; default 0: never)")
+    a("--batch-delay-s", type=float, default=1.0, metavar="S",
+      help="a batch ends S seconds after its creation: PENDING, then RUNNING from 30%% "
+           "of S (default 1; /_fake/config changes it for running batches too)")
+    a("--batch-upload-delay-s", type=float, default=0.0, metavar="S",
+      help="a Files API upload takes S seconds more (default 0)")
+    a("--batch-create-delay-s", type=float, default=0.0, metavar="S",
+      help="a batch create is counted, then answered S seconds later (default 0)")
+    a("--batch-download-delay-s", type=float, default=0.0, metavar="S",
+      help="a responses file download takes S seconds more (default 0)")
+    a("--batch-page-max", type=int, default=20, metavar="N",
+      help="batches.list pages hold at most N batches (default 20)")
     a("--version", action="version", version="fake-gemini " + VERSION)
     args = p.parse_args(argv)
     try:

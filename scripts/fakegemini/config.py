@@ -16,7 +16,9 @@ class Config:
                "latency_median_ms": float, "latency_p99_ratio": float,
                "latency_max_ms": float, "retry_delay_s": float, "retry_delay_style": str,
                "known_models": str, "hang_max_s": float, "chunked": bool, "lenient": bool,
-               "max_conn_requests": int, "implicit_cache_min_tokens": int}
+               "max_conn_requests": int, "batch_delay_s": float,
+               "batch_upload_delay_s": float, "batch_create_delay_s": float, "batch_download_delay_s": float,
+               "batch_page_max": int, "implicit_cache_min_tokens": int}
 
     def __init__(self, a):
         self.keys = list(a.key or ["test-key"])

@@ -54,6 +54,9 @@ OUTCOMES = {
     "401-echo-key": "401 UNAUTHENTICATED quoting the key's header line",
     "html-echo-key": "502 text/html proxy page echoing the key header, HTML-escaped, in "
                      "its <title> and body",
+    "batch-failed": "batch mode: the batch holding this request ends BATCH_STATE_FAILED",
+    "batch-expired": "batch mode: the batch holding this request ends BATCH_STATE_EXPIRED",
+    "batch-missing": "batch mode: the responses file has no line for this request",
 }
 ECHO_KEY = {"400-echo-key", "400-echo-key-url", "401-echo-key", "html-echo-key"}
 MODIFIERS = {

@@ -20,7 +20,7 @@ import time
 import traceback
 import urllib.parse
 
-from . import VERSION, endpoints
+from . import VERSION, batch, endpoints
 from .gemini import HTML_CT, JSON_CT, bad_request, g_error, google_html, pretty
 from .prefixcache import PrefixCache
 from .quotas import Quota
@@ -29,6 +29,8 @@ from .stats import Stats
 MAX_BODY = 20 * 1024 * 1024
 OPENAI_PATHS = {"/chat/completions", "/v1/chat/completions", "/v1beta/openai/chat/completions"}
 GEN_RE = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):([A-Za-z]+)$")
+BATCH_RE = re.compile(r"^/(upload/v1beta/files|download/v1beta/files/|v1beta/files/|"
+                      r"v1beta/batches)")
 MODEL_RE = re.compile(r"^/(v1beta|v1|v1alpha)/models(?:/([^/:]+))?/?$")
 
 
@@ -42,6 +44,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.verbose = verbose
         self.stats = Stats()
         self.quota = Quota()
+        self.batches = batch.BatchStore()
         self.prefix = PrefixCache()
         self.stopping = threading.Event()
         self.log_lock = threading.Lock()
@@ -56,6 +59,7 @@ class Server(http.server.ThreadingHTTPServer):
     def reset(self):
         self.stats.reset()
         self.quota.reset()
+        self.batches.reset()
         self.prefix.reset()
 
 
@@ -85,8 +89,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     # --- low-level I/O ------------------------------------------------------------
-    def read_body(self):
-        """Read the request body; on failure respond/close and return None."""
+    def read_body(self, limit=MAX_BODY):
+        """Read the request body (at most limit bytes); on failure respond/close and
+        return None."""
         te = self.headers.get("Transfer-Encoding", "").lower()
         if "chunked" in te:
             chunks, total = [], 0
@@ -107,7 +112,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             break
                     return b"".join(chunks)
                 total += size
-                if total > MAX_BODY:
+                if total > limit:
                     self.send_json(*self.too_large(), close=True)
                     return None
                 data = self.rfile.read(size)
@@ -126,7 +131,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except ValueError:
             self.send_json(*bad_request("bad Content-Length"), close=True)
             return None
-        if n > MAX_BODY:
+        if n > limit:
             self.send_json(*self.too_large(), close=True)
             return None
         data = self.rfile.read(n)
@@ -227,15 +232,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def dispatch(self, method):
         t0 = time.monotonic()
-        body = self.read_body()
-        if body is None:
-            return
         path, _, query = self.path.partition("?")
         path = urllib.parse.unquote(path)
+        body = self.read_body(batch.MAX_UPLOAD if path.startswith("/upload/") else MAX_BODY)
+        if body is None:
+            return
         if path.startswith("/_fake/"):
             return self.admin(method, path, query, body)
         m = GEN_RE.match(path)
-        if m:
+        if m and m.group(3) == "batchGenerateContent" or BATCH_RE.match(path):
+            endpoint = "batch"
+        elif m:
             endpoint = "generateContent"
         elif path in OPENAI_PATHS:
             endpoint = "openai"
@@ -248,7 +255,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.res = {"status": None, "model": None, "fault": None, "delay": None, "toks": None,
                     "done": False}
         try:
-            if endpoint == "generateContent":
+            if endpoint == "batch":
+                if m and method == "POST":
+                    batch.create(self, m.group(1), m.group(2), query, body)
+                elif m or not batch.route(self, method, path, query, body):
+                    self.send_json(404, g_error(404, "NOT_FOUND", "Method not found."))
+            elif endpoint == "generateContent":
                 if method != "POST":
                     self.send_json(404, g_error(404, "NOT_FOUND", "Method not found."))
                 else:
@@ -293,6 +305,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         qs = urllib.parse.parse_qs(query)
         if path == "/_fake/stats" and method == "GET":
             snap = srv.stats.snapshot(srv.cfg, srv.server_address[1])
+            snap["batch"] = srv.batches.snapshot()
             if qs.get("reset", ["0"])[0] not in ("0", ""):
                 srv.reset()
             return self.send_json(200, snap)

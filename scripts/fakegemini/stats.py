@@ -110,6 +110,12 @@ class Stats:
             for k, v in (toks or {}).items():
                 self.tok[k] += v
 
+    def add_tokens(self, toks):
+        """Tokens of an answer that is not a request of its own (a batch's line)."""
+        with self.lock:
+            for k, v in (toks or {}).items():
+                self.tok[k] += v
+
     def snapshot(self, cfg=None, port=None):
         with self.lock:
             att = list(self.attempts.values())

@@ -23,13 +23,15 @@ import re
 import sys
 
 # Options of other programs that the README mentions: scripts/bench/*
-# (--rows, --window-s), the emulator, scripts/fakegemini (--rpd,
+# (--rows, --window-s, --big-mib), scripts/soak (--kills, --seed), the
+# emulator, scripts/fakegemini (--rpd, --batch-delay-s,
 # --implicit-cache-min-tokens), and in "Scaling out" Slurm's sbatch
 # (--array, --dependency, --wrap) and GNU parallel (--sshlogin, --workdir,
 # --joblog, --resume-failed; its --retries is rowpool's too).
-OTHER_PROGRAMS = {"rows", "window-s", "rpd", "implicit-cache-min-tokens",
+OTHER_PROGRAMS = {"rows", "window-s", "big-mib", "kills", "seed", "rpd",
+                  "implicit-cache-min-tokens",
                   "array", "dependency", "wrap", "sshlogin", "workdir",
-                  "joblog", "resume-failed"}
+                  "joblog", "resume-failed", "batch-delay-s"}
 
 OPT_LINE = re.compile(r"^  (?:-(\w), |    )--([a-z][a-z0-9-]*)")
 LONG = re.compile(r"--([a-z][a-z0-9-]*)")

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 "$ROWPOOL" --help >"$T/help" || fail "--help exit $?"
 subs=
-for cmd in status export check merge; do
+for cmd in status export check merge cancel; do
 	"$ROWPOOL" $cmd --help >"$T/help-$cmd" 2>/dev/null && subs="$subs $T/help-$cmd"
 done
 [ -n "$subs" ] || fail "no subcommand has a --help"

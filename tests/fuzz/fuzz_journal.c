@@ -40,6 +40,7 @@
 #include "rowpool/crc32c.h"
 #include "rowpool/io.h"
 #include "rowpool/journal.h"
+#include "ref_le.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -70,35 +71,6 @@ struct visit {
 };
 
 static uint8_t	file[FILE_MAX + 1024];
-
-static uint32_t
-le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 static void
 reference(const uint8_t *p, uint64_t end, struct walk *w)

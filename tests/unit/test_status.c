@@ -305,7 +305,7 @@ Test(status, json_of_a_running_job)
 	    "\"cached_tokens\": 5, \"output_tokens\": 234567, "
 	    "\"thoughts_tokens\": 0, \"total_tokens\": 1469134}, "
 	    "\"cost_usd\": 1.23, \"shard\": null, "
-	    "\"fingerprint\": \"1:2\"}\n", scratch_dir);
+	    "\"fingerprint\": \"1:2\", \"batches\": null}\n", scratch_dir);
 	put_pid(want, sizeof(want), tmpl);
 	text = printed(status_print_json, o);
 	cr_expect_str_eq(text, want);

@@ -774,10 +774,12 @@ main(int argc, char *argv[], char *envp[])
 	parse_args(argc, argv, &o, &c);
 	check_opts(&o, argv[optind]);
 	if (check)
-		return check_command(&o, &c);
-	check_processor(&o, &c);
-	log_set_verbose(o.verbose);
-	rc = run_main(&o);
+		rc = check_command(&o, &c);
+	else {
+		check_processor(&o, &c);
+		log_set_verbose(o.verbose);
+		rc = run_main(&o);
+	}
 	if (o.api_key != NULL)
 		explicit_bzero((char *)(uintptr_t)o.api_key, strlen(o.api_key));
 	free((char *)(uintptr_t)o.api_key);

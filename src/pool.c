@@ -40,6 +40,29 @@
 #include "rowpool/pool.h"
 #include "rowpool/proto.h"
 
+/* LeakSanitizer is there: ASan's (GCC says so, clang has __has_feature). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ROWPOOL_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define ROWPOOL_LSAN 1
+#endif
+#endif
+#ifndef ROWPOOL_LSAN
+#define ROWPOOL_LSAN 0
+#endif
+#if ROWPOOL_LSAN
+#include <sanitizer/lsan_interface.h>
+/*
+ * A worker's leak check as it leaves takes about a second (more on a busy
+ * machine): a worker told to leave is given this much more time before
+ * TERM or KILL.
+ */
+#define EXIT_CHECK_MS		20000
+#else
+#define EXIT_CHECK_MS		0
+#endif
+
 #define SPAWN_BACKOFF_MS	1000	/* per slot, after a failed start */
 #define KILL_AFTER_MS		1000	/* TERM, then KILL this much later */
 #define NOSTART_FAILURES	3	/* per slot, before giving up */
@@ -313,7 +336,20 @@ emit_all(struct pool *p, struct slot *s, enum pool_event ev,
 
 /* ---- worker side ---- */
 
-/* A worker starts with every handler at its default, SIGPIPE ignored. */
+/* A program error's signal: rowpool never handles one (see below). */
+static bool
+fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+	    sig == SIGILL;
+}
+
+/*
+ * A worker starts with every handler at its default, SIGPIPE ignored.  A
+ * program error's signal keeps the handler it has: never one of rowpool's,
+ * but a sanitizer's, whose report of a worker's fault is the point of a
+ * sanitized build.
+ */
 static void
 child_reset_signals(struct pool *p)
 {
@@ -324,11 +360,26 @@ child_reset_signals(struct pool *p)
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sig != SIGKILL && sig != SIGSTOP && !fault_signal(sig))
 			sigaction(sig, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigprocmask(SIG_SETMASK, &p->oldmask, NULL);
+}
+
+/*
+ * A worker leaves with _exit: the supervisor's atexit handlers and stdio
+ * buffers are not its own.  Under LeakSanitizer, which only looks at exit,
+ * its leaks are looked for first (a leak ends it with the sanitizer's
+ * exit code and report).
+ */
+static _Noreturn void
+child_exit(int status)
+{
+#if ROWPOOL_LSAN
+	__lsan_do_leak_check();
+#endif
+	_exit(status);
 }
 
 static _Noreturn void
@@ -347,7 +398,7 @@ child_main(struct pool *p, struct slot *me, int fd)
 	child_reset_signals(p);
 	if (p->o.ops->child_setup != NULL)
 		p->o.ops->child_setup(p->o.arg);
-	_exit(p->o.ops->worker_main(fd, p->o.arg));
+	child_exit(p->o.ops->worker_main(fd, p->o.arg));
 }
 
 /* ---- supervisor side: lifecycle of a slot ---- */
@@ -423,7 +474,7 @@ slot_retire(struct slot *s, int64_t now)
 {
 	slot_close(s);
 	s->state = SLOT_STOPPING;
-	s->deadline = now + KILL_AFTER_MS;
+	s->deadline = now + KILL_AFTER_MS + EXIT_CHECK_MS;
 }
 
 /* The slot's worker was reaped with status st. */
@@ -1119,7 +1170,7 @@ shutdown_workers(struct pool *p)
 		    p->slots[i].state != SLOT_STOPPING)
 			slot_retire(&p->slots[i], now);
 	reap(p, now);
-	next = now + wait;
+	next = now + wait + EXIT_CHECK_MS;
 	while (alive(p) > 0) {
 		now = pool_now();
 		if (now >= next) {

@@ -45,8 +45,11 @@
  *
  * Workers run ops->worker_main in their own
  * process group with the caller's signal mask and default handlers
- * (SIGPIPE ignored), die with the supervisor (PR_SET_PDEATHSIG), and must
- * exit when their channel reaches end of file.
+ * (SIGPIPE ignored; SIGSEGV, SIGBUS, SIGFPE and SIGILL keep theirs, a
+ * sanitizer's), die with the supervisor (PR_SET_PDEATHSIG), and must
+ * exit when their channel reaches end of file.  Built with ASan or LSan,
+ * a worker looks for leaks as it leaves (one ends it with the sanitizer's
+ * exit code), and one told to leave is given 20 s more before TERM or KILL.
  */
 #ifndef ROWPOOL_POOL_H
 #define ROWPOOL_POOL_H

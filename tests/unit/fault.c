@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fault.h"
@@ -68,4 +70,17 @@ fault_reset(void)
 	if (fault_fsize_set)
 		cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fault_saved_fsize), 0);
 	fault_fsize_set = 0;
+}
+
+void
+fault_crash(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	raise(SIGSEGV);
+	abort();
 }

@@ -22,6 +22,13 @@ extern int	fault_fsync_calls;
  */
 void	fault_file_size_limit(off_t size);
 
+/*
+ * Dies of SIGSEGV, the way a worker crashes: the handler goes back to the
+ * default first, so a sanitizer's (which a worker keeps) does not make a
+ * report of a crash made on purpose.
+ */
+_Noreturn void	fault_crash(void);
+
 /* Disarms the fsync fault and lifts the size limit again. */
 void	fault_reset(void);
 

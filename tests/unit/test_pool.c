@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include "fault.h"
 #include "rowpool/frame.h"
 #include "rowpool/io.h"
 #include "rowpool/pool.h"
@@ -29,7 +30,8 @@
 #define BAD_ROW	13
 
 enum fault { F_NONE, F_CRASH, F_HANG, F_GARBAGE, F_OVERSIZED, F_EXIT,
-    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART, F_RESTART };
+    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART, F_RESTART,
+    F_HANDLERS };
 
 struct harness {
 	enum fault		 fault;
@@ -70,6 +72,32 @@ struct harness {
 #define RESTART	"{\"ok\":false,\"kind\":\"crash\",\"message\":\"gone\"," \
 	"\"restart\":true}"
 
+/* The handler workers_keep_the_fault_handlers installs. */
+static void
+on_signal(int sig)
+{
+}
+
+/*
+ * 7: a worker found the fault signals' handlers kept and SIGUSR1's reset;
+ * 8 or 9: not.
+ */
+static int
+handlers_status(void)
+{
+	static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+	struct sigaction sa;
+	size_t i;
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (sigaction(kept[i], NULL, &sa) == -1 ||
+		    sa.sa_handler != on_signal)
+			return 8;
+	if (sigaction(SIGUSR1, NULL, &sa) == -1 || sa.sa_handler != SIG_DFL)
+		return 9;
+	return 7;
+}
+
 static void
 misbehave(enum fault f, int fd, uint64_t id)
 {
@@ -77,8 +105,10 @@ misbehave(enum fault f, int fd, uint64_t id)
 
 	switch (f) {
 	case F_CRASH:
-		raise(SIGSEGV);
+		fault_crash();
 		break;
+	case F_HANDLERS:
+		_exit(handlers_status());
 	case F_HANG:
 		for (;;)
 			pause();
@@ -158,8 +188,9 @@ fake_worker(int fd, void *arg)
 		    "{\"ok\":true,\"data\":null,\"waiting\":%s}",
 		    task_waiting(&rd, fd) ? "true" : "false");
 		if (frame_send(fd, FRAME_RESULT, f.id, res, (size_t)n))
-			return 1;
+			break;
 	}
+	frame_reader_release(&rd);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -335,6 +366,29 @@ Test(pool, restart_costs_nothing_more, .timeout = 60)
 	cr_assert_eq(h.nlogs, 1);
 	cr_assert_str_eq(h.log, "{\"line\":\"bye\"}");
 	munmap(h.token, sizeof(*h.token));
+}
+
+/*
+ * A worker starts with default handlers, but a program error's signal
+ * keeps the handler it has: never rowpool's, but a sanitizer's, whose
+ * report of a worker's fault make check SANITIZE=1 looks for.
+ */
+Test(pool, workers_keep_the_fault_handlers, .timeout = 30)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGUSR1 };
+	struct sigaction sa;
+	struct harness h;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		cr_assert_eq(sigaction(sigs[i], &sa, NULL), 0);
+	memset(&h, 0, sizeof(h));
+	h.fault = F_HANDLERS;
+	cr_assert_eq(run_harness(&h, 2, 0), POOL_FINISHED);
+	expect_only_bad_row(&h, POOL_CRASH, "exited with status 7");
 }
 
 Test(pool, fresh_worker_per_row, .timeout = 30)
@@ -617,18 +671,31 @@ Test(pool, fds_running_out_mid_run_degrade, .timeout = 60)
 /*
  * The process limit (ulimit -u): fork's EAGAIN is named like the
  * open-file limit.  The limit allows no process but this one, so no
- * worker starts.  Root ignores the limit: the test drops to nobody.
+ * worker starts.  Root ignores the limit: the test drops to nobody.  Both
+ * come back before the test ends: LeakSanitizer's check at exit starts a
+ * process, and writes its report where only root may.
  */
 Test(pool, process_limit_is_named, .timeout = 30)
 {
 	struct harness h;
-	struct rlimit rl = { 1, 1 };
+	struct rlimit saved, rl;
+	bool root = geteuid() == 0;
+	enum pool_status st;
 
-	if (geteuid() == 0)
-		cr_assert_eq(setuid(65534), 0, "%s", strerror(errno));
+	cr_assert_eq(getrlimit(RLIMIT_NPROC, &saved), 0);
+	rl.rlim_cur = 1;
+	rl.rlim_max = saved.rlim_max;
+	if (root)
+		cr_assert_eq(setresuid(65534, 65534, 0), 0, "%s",
+		    strerror(errno));
 	cr_assert_eq(setrlimit(RLIMIT_NPROC, &rl), 0, "%s", strerror(errno));
 	memset(&h, 0, sizeof(h));
-	cr_assert_eq(run_harness(&h, 2, 0), POOL_NOSTART, "%s", h.err);
+	st = run_harness(&h, 2, 0);
+	cr_assert_eq(setrlimit(RLIMIT_NPROC, &saved), 0, "%s",
+	    strerror(errno));
+	if (root)
+		cr_assert_eq(setresuid(0, 0, 0), 0, "%s", strerror(errno));
+	cr_assert_eq(st, POOL_NOSTART, "%s", h.err);
 	cr_assert(strstr(h.err, "workers cannot start: fork: Resource "
 	    "temporarily unavailable (the process limit, ulimit -u, is 1); "
 	    "use fewer workers or raise the limit") != NULL, "%s", h.err);

@@ -115,9 +115,12 @@ fake_worker(int fd, void *arg)
 		if (log_sent)
 			append_sent(f.id);
 		a = answer(f.id);
-		if (frame_send(fd, FRAME_RESULT, f.id, a, strlen(a)) == -1)
+		if (frame_send(fd, FRAME_RESULT, f.id, a, strlen(a)) == -1) {
+			frame_reader_release(&rd);
 			return 1;
+		}
 	}
+	frame_reader_release(&rd);
 	return 0;
 }
 
@@ -663,11 +666,13 @@ interrupting_worker(int fd, void *arg)
 	char log[128], text[8192];
 	size_t len;
 	FILE *fp;
-	int i;
+	int i, rc;
 
 	frame_send(fd, FRAME_READY, 0, NULL, 0);
 	frame_reader_init(&rd, 1 << 20);
-	if (frame_recv(&rd, fd, &f) != 1)
+	rc = frame_recv(&rd, fd, &f);
+	frame_reader_release(&rd);
+	if (rc != 1)
 		return 1;
 	kill(getppid(), SIGINT);
 	snprintf(log, sizeof(log), "%s/out.jsonl.state/log", dir);

@@ -461,7 +461,7 @@ Test(shards, export_partial_or_alone)
 	static const char *const all_u2[] = { "s0", "s1", "u2" };
 	static const char *const alone[] = { "s1" };
 	struct export_result r;
-	char *got;
+	char *got, *merged;
 
 	make_run();
 	make_shard(&u2);
@@ -478,8 +478,9 @@ Test(shards, export_partial_or_alone)
 	cr_expect_eq(scratch_size(scratch_path("merged")), -1);
 	cr_assert_eq(merge_of(s0_u2, 2, true), 0);
 	got = lines_of("rpprprrpp");
-	cr_expect_str_eq(scratch_read(scratch_path("merged"), &(size_t){ 0 }),
-	    got);
+	merged = scratch_read(scratch_path("merged"), &(size_t){ 0 });
+	cr_expect_str_eq(merged, got);
+	free(merged);
 	free(got);
 }
 

@@ -259,12 +259,13 @@ static const char full[] = "{\"version\":1,\"input\":{\"path\":"
 
 Test(status, text_of_a_running_job)
 {
+	struct pidfh *pfh;
 	char want[1024];
 	json_t *o;
 	char *text;
 
 	write_manifest(full);
-	set_lock(HELD);
+	pfh = set_lock(HELD);
 	o = read_ok(UPDATED + 3.04);
 	put_pid(want, sizeof(want),
 	    "state:      running (pid PID), started 2026-12-01T10:00:00Z\n"
@@ -281,16 +282,18 @@ Test(status, text_of_a_running_job)
 	cr_expect_str_eq(text, want);
 	free(text);
 	json_decref(o);
+	release_lock(pfh);
 }
 
 Test(status, json_of_a_running_job)
 {
+	struct pidfh *pfh;
 	char tmpl[2048], want[2048];
 	json_t *o;
 	char *text;
 
 	write_manifest(full);
-	set_lock(HELD);
+	pfh = set_lock(HELD);
 	o = read_ok(UPDATED + 3.04);
 	scratch_fmt(tmpl, sizeof(tmpl), "{\"version\": 1, \"state_dir\": "
 	    "\"%s\", \"input\": \"leads.csv\", \"state\": \"running\", "
@@ -311,6 +314,7 @@ Test(status, json_of_a_running_job)
 	cr_expect_str_eq(text, want);
 	free(text);
 	json_decref(o);
+	release_lock(pfh);
 }
 
 /* Stopped or finished: no live numbers, whatever "run" kept. */
@@ -360,6 +364,7 @@ set_mtime(const char *path, double t)
  */
 Test(status, text_of_an_older_manifest)
 {
+	struct pidfh *pfh;
 	json_t *o;
 	char *text;
 
@@ -367,7 +372,7 @@ Test(status, text_of_an_older_manifest)
 	    "\"fingerprint\":\"1:2\"},\"settings\":{},\"journal_length\":5,"
 	    "\"rows_done\":7,\"ok\":5,\"failed\":2,\"rows_total\":null}");
 	set_mtime(scratch_path("manifest"), UPDATED - 60);
-	set_lock(HELD_EMPTY);
+	pfh = set_lock(HELD_EMPTY);
 	o = read_ok(UPDATED);
 	text = printed(status_print_text, o);
 	cr_expect_str_eq(text,
@@ -381,12 +386,14 @@ Test(status, text_of_an_older_manifest)
 	    "checkpoint: 2026-12-01T10:18:41Z (1m 0s ago)\n");
 	free(text);
 	json_decref(o);
+	release_lock(pfh);
 }
 
 /* ---- a manifest read leniently ---- */
 
 Test(status, wrong_types_are_null)
 {
+	struct pidfh *pfh;
 	json_t *o, *t;
 
 	write_manifest("{\"version\":1,\"input\":\"in.csv\",\"rows_done\":"
@@ -395,7 +402,7 @@ Test(status, wrong_types_are_null)
 	    "7,\"cost_usd\":-2,\"run\":{\"state\":\"running\",\"pid\":\"me\","
 	    "\"started\":5,\"updated\":1,\"updated_epoch\":\"y\","
 	    "\"rows_per_s\":\"fast\"}}");
-	set_lock(HELD);
+	pfh = set_lock(HELD);
 	o = read_ok(UPDATED);
 	cr_expect(json_is_null(json_object_get(o, "input")));
 	cr_expect_eq(int_or(o, "rows_done"), -1);
@@ -413,6 +420,7 @@ Test(status, wrong_types_are_null)
 	cr_expect_str_eq(json_string_value(json_object_get(o, "state")),
 	    "running");
 	json_decref(o);
+	release_lock(pfh);
 }
 
 static enum status_code
@@ -430,17 +438,19 @@ read_fails(double now, char *why, size_t len)
 
 Test(status, no_manifest_yet)
 {
+	struct pidfh *pfh;
 	char why[1024], want[1024];
 
 	cr_expect_eq(read_fails(UPDATED, why, sizeof(why)), STATUS_NOMANIFEST);
 	scratch_fmt(want, sizeof(want), "no run has committed in '%s' yet",
 	    scratch_dir);
 	cr_expect_str_eq(why, want);
-	set_lock(HELD);
+	pfh = set_lock(HELD);
 	cr_expect_eq(read_fails(UPDATED, why, sizeof(why)), STATUS_NOMANIFEST);
 	scratch_fmt(want, sizeof(want), "no run has committed in '%s' yet "
 	    "(pid %ld is starting one)", scratch_dir, (long)getpid());
 	cr_expect_str_eq(why, want);
+	release_lock(pfh);
 }
 
 Test(status, bad_manifests)

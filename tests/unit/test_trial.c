@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "rowpool/trial.h"
 
 #define KEY	"secret-key-12345"
@@ -44,7 +45,7 @@ fake_process(void *state, json_t *row, uint64_t index,
 		for (;;)
 			pause();
 	if (strcmp(what, "crash") == 0)
-		raise(SIGSEGV);
+		fault_crash();
 	if (strcmp(what, "fail") == 0)
 		proc_result_error(res, KIND_AUTH, "HTTP 401 UNAUTH: no");
 	else if (strcmp(what, "leak") == 0)

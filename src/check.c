@@ -419,6 +419,31 @@ check_files(struct check *c)
 	}
 }
 
+/* The command of a processor that runs one (exec): found, and the
+ * processor's check of it against the input's columns. */
+static void
+check_command(struct check *c)
+{
+	struct proc_config cfg = { .settings = c->pconf };
+	const char *const *cols = NULL;
+	const char *name;
+	char err[1024];
+	size_t n = 0;
+
+	if (c->p->command == NULL || c->pconf == NULL || c->p->check == NULL)
+		return;
+	if (c->in != NULL)
+		cols = input_columns(c->in, &n);
+	name = json_string_value(json_array_get(json_object_get(c->pconf,
+	    "command"), 0));
+	if (c->p->check(&cfg, cols, n, err, sizeof(err)) == -1)
+		line(c, MARK_FAIL, "%s", err);
+	else
+		line(c, MARK_OK, "command '%s': found, run %s", name,
+		    json_is_true(json_object_get(c->pconf, "exec_per_row")) ?
+		    "once per row" : "once per worker");
+}
+
 /* ---- the key ---- */
 
 static void
@@ -774,6 +799,7 @@ check_main(const struct run_opts *o, const struct processor *p,
 	}
 	check_input(&c);
 	check_files(&c);
+	check_command(&c);
 	if (c.in != NULL)
 		input_close(c.in);	/* not in the worker's way */
 	c.in = NULL;

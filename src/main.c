@@ -34,8 +34,8 @@
 #include "rowpool/usage.h"
 
 static const char usage_head[] =
-"usage: rowpool run [OPTIONS] --output FILE INPUT|-\n"
-"       rowpool check [OPTIONS] --output FILE INPUT|-\n"
+"usage: rowpool run [OPTIONS] --output FILE INPUT|- [-- CMD [ARGS...]]\n"
+"       rowpool check [OPTIONS] --output FILE INPUT|- [-- CMD [ARGS...]]\n"
 "       rowpool status [--json] STATE_DIR|OUTPUT...\n"
 "       rowpool export [OPTIONS] STATE_DIR|OUTPUT...\n"
 "       rowpool merge --output FILE [--allow-partial] SHARD...\n"
@@ -168,6 +168,8 @@ struct cmdline {
 	const char	*names[PROC_NAMES_MAX];	/* processors' options */
 	const char	*args[PROC_NAMES_MAX];	/* last argument given */
 	size_t		 nnames;
+	char *const	*cmd;		/* INPUT -- CMD [ARGS...] */
+	size_t		 ncmd;
 };
 
 /* Prints "rowpool: message" and tail, exits with code. */
@@ -248,6 +250,7 @@ cmdline_add_processors(struct cmdline *c, size_t n)
 				abort();	/* a unit test prevents it */
 			c->names[c->nnames++] = opt->name;
 			c->longopts[n++] = (struct option){ opt->name,
+			    opt->type == PROC_OPT_FLAG ? no_argument :
 			    required_argument, NULL, OPT_PROC + (int)k };
 		}
 	c->longopts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -659,8 +662,11 @@ check_processor(struct run_opts *o, const struct cmdline *c)
 	enum procopt_status st;
 
 	proc_args(c, p, args);
-	st = procopt_config(p, args, o->settings, o->timeout_ms, &o->pconf,
-	    err, sizeof(err));
+	st = procopt_command(p, c->cmd, c->ncmd, o->settings, err,
+	    sizeof(err));
+	if (st == PROCOPT_OK)
+		st = procopt_config(p, args, o->settings, o->timeout_ms,
+		    &o->pconf, err, sizeof(err));
 	if (st == PROCOPT_USAGE)
 		usage_error("%s", err);
 	if (st != PROCOPT_OK)
@@ -675,19 +681,50 @@ check_command(const struct run_opts *o, const struct cmdline *c)
 {
 	const struct processor *p = processor_find(o->processor);
 	const char *args[PROC_OPTIONS_MAX] = { NULL };
+	char err[256];
+	enum procopt_status st;
 
 	proc_args(c, p, args);
+	st = procopt_command(p, c->cmd, c->ncmd, o->settings, err,
+	    sizeof(err));
+	if (st == PROCOPT_USAGE)
+		usage_error("%s", err);
+	if (st != PROCOPT_OK)
+		config_error("%s", err);
 	return check_main(o, p, args);
+}
+
+/*
+ * After getopt: INPUT, and the command after "--" when "--" ended the
+ * options (getopt moved INPUT just after it).  "--" as an option's
+ * argument (-o --) ends nothing: last is the last argument taken.
+ */
+static void
+operands(int argc, char *argv[], const char *last, struct cmdline *c)
+{
+	bool dashdash = optind > 0 && strcmp(argv[optind - 1], "--") == 0 &&
+	    argv[optind - 1] != last;
+
+	if (dashdash && optind < argc) {
+		c->cmd = argv + optind + 1;
+		c->ncmd = (size_t)(argc - optind - 1);
+		return;
+	}
+	if (optind != argc - 1)
+		usage_error("%s", optind < argc ? "one INPUT file, please" :
+		    "no INPUT file given");
 }
 
 /* Parses argv into o and c; returns only when a run is to be made. */
 static void
 parse_args(int argc, char *argv[], struct run_opts *o, struct cmdline *c)
 {
+	const char *last = NULL;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, c->shortopts, c->longopts,
 	    NULL)) != -1) {
+		last = optarg;
 		if (ch == 'h') {
 			usage(stdout);
 			exit(0);
@@ -697,13 +734,11 @@ parse_args(int argc, char *argv[], struct run_opts *o, struct cmdline *c)
 			exit(0);
 		}
 		if (ch >= OPT_PROC && (size_t)(ch - OPT_PROC) < c->nnames)
-			c->args[ch - OPT_PROC] = optarg;
+			c->args[ch - OPT_PROC] = optarg != NULL ? optarg : "";
 		else
 			parse_opt(o, ch, optarg);
 	}
-	if (optind != argc - 1)
-		usage_error("%s", optind < argc ? "one INPUT file, please" :
-		    "no INPUT file given");
+	operands(argc, argv, last, c);
 }
 
 int

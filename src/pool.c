@@ -123,6 +123,9 @@ struct slot {
 	int64_t			 spawn_at;	/* EMPTY: earliest fork */
 	unsigned		 rows;		/* answered by this process */
 	unsigned		 failures;	/* consecutive failed starts */
+	bool			 backoff;	/* retired by a restart: the
+						   next start waits
+						   SPAWN_BACKOFF_MS */
 	char			 fatal[MSG_MAX];	/* its FATAL frame */
 };
 
@@ -431,6 +434,7 @@ slot_spawn(struct pool *p, struct slot *s, int64_t now, const char **what)
 	s->state = SLOT_STARTING;
 	s->rows = 0;
 	s->killed = false;
+	s->backoff = false;
 	s->fatal[0] = '\0';
 	s->spawn_at = now;
 	frame_reader_release(&s->rd);
@@ -494,7 +498,7 @@ slot_reaped(struct pool *p, struct slot *s, int st, int64_t now)
 			    sizeof(p->nostart));
 		return;
 	}
-	if (was == SLOT_IDLE)
+	if (was == SLOT_IDLE || s->backoff)
 		s->spawn_at = now + SPAWN_BACKOFF_MS;
 	if (s->nq > 0) {
 		pool_describe_status(st, msg, sizeof(msg));
@@ -680,11 +684,26 @@ dispatch(struct pool *p, int64_t now)
 
 /* ---- reading frames ---- */
 
+/*
+ * The worker answered and goes (its processor must start afresh): the
+ * rows queued behind go back unharmed, a new worker comes after the
+ * start-up backoff.
+ */
+static void
+slot_restart(struct pool *p, struct slot *s, int64_t now)
+{
+	while (s->nq > 0)
+		emit(p, s, POOL_REQUEUED, NULL, "requeued");
+	slot_retire(s, now);
+	s->backoff = true;
+}
+
 static void
 on_result(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 {
 	struct proc_result res;
 	char why[MSG_MAX];
+	bool restart;
 
 	if (s->state != SLOT_BUSY || s->nq == 0 || f->id != s->q[0].row) {
 		snprintf(why, sizeof(why), "unexpected result for row %llu",
@@ -698,8 +717,13 @@ on_result(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 		return;
 	}
 	s->rows++;
+	restart = res.restart;
 	emit(p, s, POOL_RESULT, &res, NULL);
 	proc_result_release(&res);
+	if (restart) {
+		slot_restart(p, s, now);
+		return;
+	}
 	if (s->nq > 0) {
 		s->deadline = now + p->o.timeout_ms;
 		return;
@@ -727,6 +751,10 @@ on_frame(struct pool *p, struct slot *s, const struct frame *f, int64_t now)
 		/* MSG_MAX bytes at most: enough to see it was cut. */
 		msgbuf_format(s->fatal, sizeof(s->fatal), "%.*s",
 		    (int)(f->len < MSG_MAX ? f->len : MSG_MAX), f->payload);
+		return true;
+	case FRAME_LOG:
+		if (p->o.ops->on_log != NULL)
+			p->o.ops->on_log(p->o.arg, f->payload, f->len);
 		return true;
 	default:
 		break;

@@ -13,6 +13,7 @@
 #include "rowpool/sched.h"
 
 extern const struct processor proc_echo;
+extern const struct processor proc_exec;
 extern const struct processor proc_gemini;
 extern const struct processor proc_openai;
 
@@ -20,6 +21,7 @@ static const struct processor *const processors[] = {
 	&proc_gemini,
 	&proc_openai,
 	&proc_echo,
+	&proc_exec,
 };
 
 #define NPROCESSORS	(sizeof(processors) / sizeof(processors[0]))

@@ -20,6 +20,8 @@ procopt_argname(const struct proc_option *opt, char *buf, size_t len)
 {
 	const char *const *v;
 
+	if (opt->type == PROC_OPT_FLAG)
+		return NULL;
 	if (opt->arg != NULL || opt->values == NULL)
 		return opt->arg != NULL ? opt->arg : "VALUE";
 	buf[0] = '\0';
@@ -124,6 +126,9 @@ procopt_parse(const struct proc_option *opt, const char *arg, json_t **v,
 		return parse_count(opt, arg, v, err, errlen);
 	case PROC_OPT_ENUM:
 		return parse_enum(opt, arg, v, err, errlen);
+	case PROC_OPT_FLAG:
+		*v = json_true();
+		return PROCOPT_OK;
 	default:
 		return PROCOPT_OK;
 	}
@@ -193,6 +198,10 @@ procopt_value(const struct proc_option *opt, const char *arg, json_t **v,
 	const char *a = arg != NULL ? arg : opt->def;
 
 	*v = NULL;
+	if (opt->type == PROC_OPT_FLAG) {
+		*v = arg != NULL ? json_true() : json_false();
+		return PROCOPT_OK;
+	}
 	if (a == NULL || opt->type == PROC_OPT_KEY_FILE)
 		return PROCOPT_OK;
 	return is_file(opt->type) ? load_file(opt, a, v, err, errlen) :
@@ -307,4 +316,39 @@ procopt_config(const struct processor *p, const char *const *args,
 	}
 	json_decref(conf);
 	return st;
+}
+
+enum procopt_status
+procopt_command(const struct processor *p, char *const *argv, size_t argc,
+    json_t *settings, char *err, size_t errlen)
+{
+	json_t *cmd, *a;
+	size_t i;
+
+	if (p->command == NULL && argc == 0)
+		return PROCOPT_OK;
+	if (p->command == NULL || argc == 0) {
+		snprintf(err, errlen, p->command == NULL ? "the %s processor "
+		    "runs no command: nothing may follow INPUT" : "the %s "
+		    "processor runs a command: INPUT -- CMD [ARGS...]",
+		    p->name);
+		return PROCOPT_USAGE;
+	}
+	if ((cmd = json_array()) == NULL)
+		return nomem(err, errlen);
+	for (i = 0; i < argc; i++) {
+		if ((a = json_string(argv[i])) == NULL) {
+			json_decref(cmd);
+			snprintf(err, errlen, "the command's %s is not UTF-8",
+			    i == 0 ? "name" : "arguments");
+			return PROCOPT_USAGE;
+		}
+		if (json_array_append_new(cmd, a) == -1) {
+			json_decref(cmd);
+			return nomem(err, errlen);
+		}
+	}
+	if (json_object_set_new(settings, "command", cmd) == -1)
+		return nomem(err, errlen);
+	return PROCOPT_OK;
 }

@@ -32,6 +32,8 @@ encode_failure(const struct proc_result *res)
 	if (o != NULL && res->retry >= 0)
 		json_object_set_new(o, "retry", json_string(
 		    retry_name((enum retry_policy)res->retry)));
+	if (o != NULL && res->restart)
+		json_object_set_new(o, "restart", json_true());
 	return o;
 }
 
@@ -141,6 +143,7 @@ decode_failure(const json_t *o, struct proc_result *res, char *err,
 	const json_t *msg = json_object_get(o, "message");
 	const json_t *retry = json_object_get(o, "retry");
 	const json_t *unreach = json_object_get(o, "unreachable");
+	const json_t *restart = json_object_get(o, "restart");
 	long long after, quota;
 
 	if (decode_kind(o, res, err, errlen) == -1 ||
@@ -149,12 +152,14 @@ decode_failure(const json_t *o, struct proc_result *res, char *err,
 	    PROTO_QUOTA_RPM_MAX, 0, &quota, err, errlen) == -1)
 		return -1;
 	if ((msg != NULL && !json_is_string(msg)) || (unreach != NULL &&
-	    !json_is_boolean(unreach)) || (retry != NULL &&
+	    !json_is_boolean(unreach)) || (restart != NULL &&
+	    !json_is_boolean(restart)) || (retry != NULL &&
 	    retry_parse(json_string_value(retry)) == -1)) {
 		snprintf(err, errlen, "failed result with a bad '%s'",
 		    msg != NULL && !json_is_string(msg) ? "message" :
 		    unreach != NULL && !json_is_boolean(unreach) ?
-		    "unreachable" : "retry");
+		    "unreachable" : restart != NULL &&
+		    !json_is_boolean(restart) ? "restart" : "retry");
 		return -1;
 	}
 	snprintf(res->message, sizeof(res->message), "%s",
@@ -165,6 +170,7 @@ decode_failure(const json_t *o, struct proc_result *res, char *err,
 	res->retry = retry != NULL ? retry_parse(json_string_value(retry)) :
 	    -1;
 	res->unreachable = json_is_true(unreach);
+	res->restart = json_is_true(restart);
 	return 0;
 }
 
@@ -267,4 +273,53 @@ proto_usage(const struct proc_result *res, const char *k)
 {
 	return json_integer_value(json_object_get(json_object_get(res->extra,
 	    "usage"), k));
+}
+
+/* ---- log lines ---- */
+
+char *
+proto_log_encode(uint64_t row, const char *line, size_t *len)
+{
+	json_t *o, *l;
+	char *s;
+
+	if ((l = json_string(line)) == NULL) {
+		errno = EILSEQ;		/* or ENOMEM: jansson does not say */
+		return NULL;
+	}
+	o = json_pack("{s:o}", "line", l);
+	if (o != NULL && row != PROC_NO_ROW &&
+	    json_object_set_new(o, "row", json_integer((json_int_t)row)) == -1)
+		json_decref(o), o = NULL;
+	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*len = strlen(s);
+	return s;
+}
+
+int
+proto_log_decode(const char *payload, size_t len, uint64_t *row,
+    char *line, size_t linelen)
+{
+	json_t *o, *r;
+	const char *l;
+	int rc = -1;
+
+	*row = PROC_NO_ROW;
+	o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL);
+	r = json_object_get(o, "row");
+	if ((l = json_string_value(json_object_get(o, "line"))) != NULL &&
+	    (r == NULL || (json_is_integer(r) && json_integer_value(r) >= 0))) {
+		if (r != NULL)
+			*row = (uint64_t)json_integer_value(r);
+		snprintf(line, linelen, "%s", l);
+		utf8_clean(line);
+		rc = 0;
+	}
+	json_decref(o);
+	return rc;
 }

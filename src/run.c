@@ -1186,6 +1186,21 @@ cb_warning(void *arg, const char *msg)
 	log_warnx("%s", msg);
 }
 
+/* A line a worker's processor said (its program's stderr): the log's. */
+static void
+cb_log(void *arg, const char *payload, size_t len)
+{
+	char line[PROC_LOG_MAX + 1];
+	uint64_t row;
+
+	if (proto_log_decode(payload, len, &row, line, sizeof(line)) == -1)
+		log_warnx("a worker sent a log line that is not one");
+	else if (row == PROC_NO_ROW)
+		log_info("%s", line);
+	else
+		log_info("row %llu: %s", (unsigned long long)row, line);
+}
+
 /* In each worker: drop what belongs to the supervisor only. */
 static void
 cb_child_setup(void *arg)
@@ -1216,6 +1231,7 @@ static const struct pool_ops run_pool_ops = {
 	.on_tick = cb_tick,
 	.on_signal = cb_signal,
 	.on_warning = cb_warning,
+	.on_log = cb_log,
 	.child_setup = cb_child_setup,
 	.worker_main = cb_worker_main,
 };

@@ -100,6 +100,11 @@ processor_section(FILE *fp, const struct processor *p)
 	size_t i, n = 0;
 
 	fprintf(fp, "\nOptions of the %s processor:", p->name);
+	if (p->command != NULL) {
+		fputc('\n', fp);
+		item(fp, "  INPUT -- CMD [ARGS...]", TEXT_COL, p->command);
+		n++;
+	}
 	for (i = 0; (opt = processor_option(p, i)) != NULL; i++) {
 		if (opt->name == NULL)
 			continue;

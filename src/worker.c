@@ -112,6 +112,33 @@ redact_result(const struct secret *key, struct proc_result *res)
 	proc_result_error(res, KIND_INTERNAL, "out of memory hiding the API key");
 }
 
+/* What say (processor.h) needs: the channel, and the key to hide. */
+struct sayer {
+	int			 fd;
+	const struct secret	*key;
+};
+
+static void
+say(void *arg, uint64_t row, const char *line)
+{
+	struct sayer *w = arg;
+	char buf[PROC_LOG_MAX + 1];
+	char *out;
+	size_t len;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	secret_redact_msg(w->key, buf, sizeof(buf));
+	if ((out = proto_log_encode(row, buf, &len)) == NULL)
+		return;
+	frame_send(w->fd, FRAME_LOG, row == PROC_NO_ROW ? 0 : row, out, len);
+	free(out);
+}
+
+/*
+ * Answers the TASK f.  Returns 0, 1 when the processor asked for a
+ * restart (this was the worker's last answer), or -1 when the channel
+ * broke.
+ */
 static int
 answer(int fd, const struct processor *proc, void *state,
     const struct secret *key, const struct frame *f)
@@ -121,7 +148,7 @@ answer(int fd, const struct processor *proc, void *state,
 	json_t *row;
 	char *out;
 	size_t len = 0;
-	int rc;
+	int rc, restart;
 
 	proc_result_init(&res);
 	row = json_loadb(f->payload, f->len, 0, &jerr);
@@ -132,13 +159,15 @@ answer(int fd, const struct processor *proc, void *state,
 	json_decref(row);
 	redact_result(key, &res);
 	out = proto_result_encode(&res, &len);
+	restart = res.restart;
 	proc_result_release(&res);
 	if (out == NULL)	/* the row, not the worker, is at fault */
-		return frame_send(fd, FRAME_RESULT, f->id, ENCODE_FAILED,
+		rc = frame_send(fd, FRAME_RESULT, f->id, ENCODE_FAILED,
 		    sizeof(ENCODE_FAILED) - 1);
-	rc = frame_send(fd, FRAME_RESULT, f->id, out, len);
+	else
+		rc = frame_send(fd, FRAME_RESULT, f->id, out, len);
 	free(out);
-	return rc;
+	return rc == -1 ? -1 : restart;
 }
 
 static int
@@ -149,34 +178,17 @@ init_failed(int fd, const struct secret *key, char *err, size_t errlen)
 	return WORKER_EXIT_INIT;
 }
 
-int
-worker_serve(int fd, const struct processor *proc,
-    const struct proc_config *cfg)
+/* Serves TASK frames until end of file; returns the exit status. */
+static int
+serve(int fd, const struct processor *proc, void *state,
+    const struct secret *key)
 {
 	struct frame_reader rd;
 	struct frame f;
-	struct secret key;
-	char err[512];
-	void *state = NULL;
 	int rc, status = WORKER_EXIT_OK;
 	bool test_hooks = getenv("ROWPOOL_TEST_FAULT") != NULL ||
 	    getenv("ROWPOOL_TEST_DELAY_MS") != NULL;
 
-	setproctitle("worker: starting");
-	secret_init(&key, cfg->api_key);
-	err[0] = '\0';
-	/* Before the processor copies the key anywhere. */
-	if (secret_nodump() == -1) {
-		snprintf(err, sizeof(err), "cannot turn core dumps off: %s",
-		    strerror(errno));
-		return init_failed(fd, &key, err, sizeof(err));
-	}
-	if (proc->init(&state, cfg, err, sizeof(err)) == -1)
-		return init_failed(fd, &key, err, sizeof(err));
-	if (frame_send(fd, FRAME_READY, 0, NULL, 0) == -1) {
-		proc->fini(state);
-		return WORKER_EXIT_CHANNEL;
-	}
 	frame_reader_init(&rd, FRAME_MAX_DEFAULT);
 	setproctitle("worker: idle");
 	while ((rc = frame_recv(&rd, fd, &f)) == 1) {
@@ -187,14 +199,47 @@ worker_serve(int fd, const struct processor *proc,
 			test_fault(fd, f.id);
 			test_delay();
 		}
-		if (answer(fd, proc, state, &key, &f) == -1) {
-			status = WORKER_EXIT_CHANNEL;
+		if ((rc = answer(fd, proc, state, key, &f)) != 0) {
+			status = rc == 1 ? WORKER_EXIT_RESTART :
+			    WORKER_EXIT_CHANNEL;
 			break;
 		}
 	}
 	if (rc == -1)
 		status = WORKER_EXIT_CHANNEL;
 	frame_reader_release(&rd);
+	return status;
+}
+
+int
+worker_serve(int fd, const struct processor *proc,
+    const struct proc_config *cfg)
+{
+	struct proc_config c = *cfg;
+	struct secret key;
+	struct sayer w = { .fd = fd, .key = &key };
+	char err[512];
+	void *state = NULL;
+	int status;
+
+	setproctitle("worker: starting");
+	secret_init(&key, cfg->api_key);
+	c.say = say;
+	c.say_arg = &w;
+	err[0] = '\0';
+	/* Before the processor copies the key anywhere. */
+	if (secret_nodump() == -1) {
+		snprintf(err, sizeof(err), "cannot turn core dumps off: %s",
+		    strerror(errno));
+		return init_failed(fd, &key, err, sizeof(err));
+	}
+	if (proc->init(&state, &c, err, sizeof(err)) == -1)
+		return init_failed(fd, &key, err, sizeof(err));
+	if (frame_send(fd, FRAME_READY, 0, NULL, 0) == -1) {
+		proc->fini(state);
+		return WORKER_EXIT_CHANNEL;
+	}
+	status = serve(fd, proc, state, &key);
 	proc->fini(state);
 	return status;
 }

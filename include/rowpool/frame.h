@@ -34,7 +34,9 @@ enum frame_type {
 	FRAME_TASK = 2,		/* supervisor -> worker: process row id */
 	FRAME_RESULT = 3,	/* worker -> supervisor: outcome for row id */
 	FRAME_FATAL = 4,	/* worker -> supervisor: cannot start, why */
-	FRAME_TYPE_MAX = 4
+	FRAME_LOG = 5,		/* worker -> supervisor: a line for the log
+				   (proto.h); id: the row it is about */
+	FRAME_TYPE_MAX = 5
 };
 
 struct frame {

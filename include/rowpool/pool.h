@@ -38,6 +38,11 @@
  * Inside pool_run, SIGINT, SIGTERM, SIGHUP and SIGCHLD are blocked and read
  * from a signalfd; SIGINT, SIGTERM and SIGHUP go to ops->on_signal.  Writes
  * to workers use MSG_NOSIGNAL, so a dead worker never raises SIGPIPE.
+ * A result that says restart (processor.h) is the worker's last: the
+ * rows queued behind it go back (POOL_REQUEUED), its channel is closed,
+ * and its slot starts a new worker after the start-up backoff, as after
+ * a worker that died idle.
+ *
  * Workers run ops->worker_main in their own
  * process group with the caller's signal mask and default handlers
  * (SIGPIPE ignored; SIGSEGV, SIGBUS, SIGFPE and SIGILL keep theirs, a
@@ -104,6 +109,9 @@ struct pool_ops {
 	 * says why and what to do.  At most once per pool_run.  May be
 	 * NULL. */
 	void		(*on_warning)(void *arg, const char *msg);
+	/* A LOG frame's payload (proto.h), from any worker, in any state.
+	 * May be NULL: the line is dropped. */
+	void		(*on_log)(void *arg, const char *payload, size_t len);
 	/* In each worker right after fork (close the caller's files).
 	 * May be NULL. */
 	void		(*child_setup)(void *arg);

@@ -14,7 +14,10 @@
  *  2. p->init(&state, cfg, err, errlen) once; on -1 the worker reports
  *     err to the supervisor and exits;
  *  3. p->process(state, row, index, &res) for each row; the processor
- *     fills res (proc_result_ok / proc_result_error);
+ *     fills res (proc_result_ok / proc_result_error); when it cannot go
+ *     on (the program it runs died), it sets res->restart: the worker
+ *     sends the result, then calls fini and exits, and the pool starts a
+ *     fresh worker after its start-up backoff;
  *  4. p->fini(state) at the end.
  * in the supervisor, for the response cache (cache.h), when p->render is
  * not NULL: no network, no key (cfg->api_key is NULL):
@@ -57,7 +60,14 @@ struct proc_result {
 	long	 quota_rpm;	/* !ok: a 429's per-minute quota, 0 */
 	int	 unreachable;	/* !ok: the API was never reached (DNS,
 				   connection refused, TLS) */
+	int	 restart;	/* !ok: the processor cannot go on; its
+				   worker exits after this result */
 };
+
+/* The row of a log line that is about none. */
+#define PROC_NO_ROW	UINT64_MAX
+/* The longest log line a processor passes to say, the NUL excluded. */
+#define PROC_LOG_MAX	1024
 
 /*
  * What a processor reads: its settings (key -> value, for the options
@@ -67,6 +77,14 @@ struct proc_result {
 struct proc_config {
 	const json_t	*settings;	/* object: option key -> value */
 	const char	*api_key;	/* never logged, never in settings */
+	/*
+	 * In a worker (set by worker_serve; NULL elsewhere): puts one line,
+	 * UTF-8 without a newline, at most PROC_LOG_MAX bytes, in the
+	 * supervisor's log, about row (or PROC_NO_ROW).  Blocks until it is
+	 * sent; a broken channel is noticed by the worker, not the caller.
+	 */
+	void		(*say)(void *say_arg, uint64_t row, const char *line);
+	void		*say_arg;
 };
 
 /* What an option's argument is, and what becomes of it. */
@@ -80,6 +98,8 @@ enum proc_opt_type {
 	PROC_OPT_ENUM,		/* one of values */
 	PROC_OPT_KEY_FILE,	/* the API key's file (apikey.h): read by
 				   the caller, never a setting */
+	PROC_OPT_FLAG,		/* no argument: true when given, false
+				   when not (def is not used) */
 };
 
 /*
@@ -125,6 +145,13 @@ struct processor {
 	 * they are tried; NULL: it takes no key. */
 	const char *const *key_env;
 	bool		 key_required;	/* no key at all is an error */
+	/*
+	 * The processor runs a command given after INPUT and "--" (CMD
+	 * [ARGS...]): this says what it is, for --help; the command is the
+	 * setting "command", an array of strings (procopt_command).  NULL:
+	 * the processor takes no command.
+	 */
+	const char	*command;
 	/* May be NULL.  Columns are NULL for JSONL input. */
 	int		(*check)(const struct proc_config *cfg,
 			    const char *const *columns, size_t ncolumns,

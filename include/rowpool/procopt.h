@@ -14,9 +14,14 @@
  *  1. for each option the command line gave, find it in the chosen
  *     processor p (processor_option_find); one p does not have is a usage
  *     error, whoever has it;
- *  2. procopt_build(p, args, settings, conf, ...) with args[i] the
- *     argument of processor_option(p, i), or NULL; or procopt_config,
- *     which also makes what the processor reads (run and check).
+ *  2. procopt_command(p, argv, argc, settings, ...) with the words after
+ *     INPUT and "--" (none: argc 0): the command of a processor that
+ *     runs one goes into the settings, a command to one that does not
+ *     is a usage error;
+ *  3. procopt_build(p, args, settings, conf, ...) with args[i] the
+ *     argument of processor_option(p, i), or NULL (a flag given: any
+ *     string, ""); or procopt_config, which also makes what the
+ *     processor reads (run and check).
  *
  * rowpool check reports each file on a line of its own: procopt_check
  * (no file read), procopt_value for each file option, then
@@ -95,8 +100,21 @@ enum procopt_status procopt_value(const struct proc_option *opt,
 		    const char *arg, json_t **v, char *err, size_t errlen);
 
 /*
+ * The command after INPUT and "--" (argv[0..argc), argc 0 when there is
+ * none), as p takes it (processor.h's command): an array of strings into
+ * settings under "command".  Returns PROCOPT_OK (also for no command to
+ * a processor that takes none), or PROCOPT_USAGE when p takes none but
+ * one was given, or needs one and none was, or an argument is not UTF-8
+ * (JSON holds UTF-8 only); PROCOPT_CONFIG when out of memory.
+ */
+enum procopt_status procopt_command(const struct processor *p,
+		    char *const *argv, size_t argc, json_t *settings,
+		    char *err, size_t errlen);
+
+/*
  * The argument's name in messages and --help: opt->arg, or for an enum
- * its values joined by '|' ("json|openapi") in buf.
+ * its values joined by '|' ("json|openapi") in buf; NULL for a flag,
+ * which takes none.
  */
 const char	*procopt_argname(const struct proc_option *opt, char *buf,
 		    size_t len);

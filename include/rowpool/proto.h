@@ -5,7 +5,8 @@
  *
  *   {"ok":true,"data":ANY[,"usage":{...}][,"model_version":"..."]...}
  *   {"ok":false,"kind":"NAME","message":"..."[,"retry_after_ms":N]
- *    [,"retry":"no"|"once"|"yes"][,"quota_rpm":N][,"unreachable":true]}
+ *    [,"retry":"no"|"once"|"yes"][,"quota_rpm":N][,"unreachable":true]
+ *    [,"restart":true]}
  *
  * An ok result's fields other than "ok" and "data" are its extras, merged
  * into the result record (usage, model_version).  A failure's kind is a
@@ -48,6 +49,21 @@ char	*proto_result_encode(const struct proc_result *res, size_t *len);
  */
 int	proto_result_decode(const char *payload, size_t len,
 	    struct proc_result *res, char *err, size_t errlen);
+
+/*
+ * The LOG payload (a line for the supervisor's log, processor.h's say):
+ *
+ *   {"line":"..."[,"row":N]}
+ *
+ * proto_log_encode returns a malloc'd payload (*len its length), or NULL
+ * with EILSEQ when line is not UTF-8 (or memory ran out).
+ * proto_log_decode fills *row (PROC_NO_ROW without one) and line (cut to
+ * linelen, made one line of UTF-8 by utf8_clean); returns 0, or -1 when
+ * the payload is not a LOG payload.
+ */
+char	*proto_log_encode(uint64_t row, const char *line, size_t *len);
+int	 proto_log_decode(const char *payload, size_t len, uint64_t *row,
+	    char *line, size_t linelen);
 
 /*
  * The same two steps on a JSON object rather than its text (batch mode

@@ -15,11 +15,14 @@
 #define WORKER_EXIT_OK		0
 #define WORKER_EXIT_CHANNEL	1	/* the channel broke */
 #define WORKER_EXIT_INIT	2	/* the processor could not start */
+#define WORKER_EXIT_RESTART	4	/* the processor asked for a restart */
 
 /*
- * Serves frames on fd with processor proc until end of file.  If init
- * fails, sends a FATAL frame with the reason first.  Returns the exit
- * status for the process.  Sets the process title to the row in hand.
+ * Serves frames on fd with processor proc until end of file, or until a
+ * result that asks for a restart has been sent.  If init fails, sends a
+ * FATAL frame with the reason first.  Returns the exit status for the
+ * process.  Sets the process title to the row in hand.  The processor's
+ * say (processor.h) sends LOG frames, redacted as the results are.
  *
  * The key: before init, the process is made undumpable with core dumps
  * off (secret_nodump); every frame it sends (the FATAL reason, each

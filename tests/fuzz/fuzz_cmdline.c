@@ -25,7 +25,8 @@
  *    78 ("rowpool: MESSAGE"), each message one line;
  *  - when it goes on to run: nothing printed, an output and an input
  *    named, a format, a timeout, the processor known, the settings exactly
- *    the core ones and every results option of the processor, the
+ *    the core ones, every results option of the processor and, for one
+ *    that runs a command (exec), the words after "--" as "command", the
  *    configuration holding them with the timeout, and procopt_check
  *    agreeing;
  *  - for every processor, on the arguments main would hand it:
@@ -296,6 +297,9 @@ check_value(const struct proc_option *opt, const char *arg, const json_t *v)
 		CHECK(json_is_string(v) && strcmp(json_string_value(v), arg) ==
 		    0);
 		break;
+	case PROC_OPT_FLAG:
+		CHECK(json_is_true(v));	/* given: whatever main passed */
+		break;
 	default:
 		CHECK(v == NULL);	/* files are read later */
 	}
@@ -343,6 +347,7 @@ check_procopt(const struct processor *p, const struct cmdline *c)
 	const struct proc_option *opt;
 	char err[PATH_MAX + 1024], err2[sizeof(err)], first[sizeof(err)];
 	char small[8];
+	const char *name;
 	enum procopt_status st, want = PROCOPT_OK;
 	json_t *v, *settings, *conf;
 	size_t i;
@@ -350,9 +355,10 @@ check_procopt(const struct processor *p, const struct cmdline *c)
 	args_for(c, p, args);
 	first[0] = '\0';
 	for (i = 0; (opt = processor_option(p, i)) != NULL; i++) {
-		CHECK(strlen(procopt_argname(opt, small, sizeof(small))) <
-		    (opt->arg != NULL || opt->values == NULL ? 64 :
-		    sizeof(small)));
+		name = procopt_argname(opt, small, sizeof(small));
+		CHECK(opt->type == PROC_OPT_FLAG ? name == NULL :
+		    strlen(name) < (opt->arg != NULL || opt->values == NULL ?
+		    64 : sizeof(small)));
 		if (args[i] == NULL)
 			continue;
 		st = procopt_parse(opt, args[i], &v, err, sizeof(err));
@@ -413,6 +419,13 @@ check_ran(const struct run_opts *o, const struct cmdline *c)
 			CHECK(json_object_get(o->settings, opt->key) != NULL);
 			n++;
 		}
+	/* A processor that runs a command has it, the words after "--". */
+	if (p->command != NULL) {
+		CHECK(json_array_size(json_object_get(o->settings,
+		    "command")) == c->ncmd && c->ncmd > 0);
+		n++;
+	} else
+		CHECK(c->ncmd == 0);
 	CHECK(json_object_size(o->settings) == n);
 	CHECK(json_integer_value(json_object_get(o->pconf, "timeout_ms")) ==
 	    o->timeout_ms);

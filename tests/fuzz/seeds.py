@@ -433,10 +433,42 @@ def cmdline_seeds():
                           [prompt, b'{"type":"int"}', key]),
         "missing-file": cmd([b"--prompt", b"/4", b"-o", b"o", b"in.csv"]),
         "named": cmd([b"\x01\x05", b"x", b"\x02\x00o", b"in.csv"]),
+        "exec": cmd([b"run", b"--processor", b"exec", b"--exec-per-row",
+                     b"--exec-cwd", b"/0", b"-o", b"o", b"in.csv", b"--",
+                     b"./x.py", b"--flag", b"-o"]),
+        "exec-no-cmd": cmd([b"--processor", b"exec", b"-o", b"o",
+                            b"in.csv"]),
+        "cmd-to-echo": cmd([b"--processor", b"echo", b"-o", b"o", b"in.csv",
+                            b"--", b"cat"]),
+    }
+
+
+def execproto_seeds():
+    """fuzz_execproto's input: the row's number (a byte), then the answer
+    line CMD writes (also a row, when it is a JSON object)."""
+    def line(row, text):
+        return bytes([row]) + text
+    return {
+        "ok": line(7, b'{"ok": true, "data": {"a": 1}}'),
+        "ok-row": line(7, b'{"ok":true,"data":null,"row":7}'),
+        "wrong-row": line(7, b'{"ok":true,"data":1,"row":8}'),
+        "usage": line(0, b'{"ok":true,"data":1,"usage":{"prompt_tokens":10,'
+                      b'"output_tokens":2,"thoughts_tokens":1}}'),
+        "usage-huge": line(0, b'{"ok":true,"data":1,"usage":{"prompt_tokens":'
+                           b'9223372036854775807,"output_tokens":'
+                           b'9223372036854775807}}'),
+        "failed": line(3, b'{"ok":false,"kind":"blocked","message":'
+                       b'"caf\u00e9\nx","retry":true}'),
+        "unknown-kind": line(3, b'{"ok":false,"kind":"oops"}'),
+        "garbage": line(1, b"garbage, not JSON"),
+        "array": line(1, b"[1, 2]"),
+        "row-field": line(1, b'{"row": "mine", "name": "x"}'),
+        "row": line(9, b'{"name": "Ada", "city": "London", "n": 3}'),
     }
 
 
 CORPORA = {
+    "execproto": execproto_seeds,
     "frame": frame_seeds,
     "proto": proto_seeds,
     "journal": journal_seeds,

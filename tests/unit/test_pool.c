@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "fault.h"
@@ -28,7 +30,8 @@
 #define BAD_ROW	13
 
 enum fault { F_NONE, F_CRASH, F_HANG, F_GARBAGE, F_OVERSIZED, F_EXIT,
-    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART, F_HANDLERS };
+    F_BADJSON, F_WRONGID, F_NOSTART, F_FATAL, F_SLOWSTART, F_RESTART,
+    F_HANDLERS };
 
 struct harness {
 	enum fault		 fault;
@@ -44,6 +47,7 @@ struct harness {
 	struct pool		*pool;
 	uint64_t		 requeued[MAX_ROWS];
 	unsigned		 nrequeued;
+	unsigned		 requeues;	/* POOL_REQUEUED outcomes */
 	bool			 drain_at_start;
 	unsigned		 noutcomes;
 	bool			 turned;	/* a slow row has come back */
@@ -55,10 +59,18 @@ struct harness {
 	char			 err[256];	/* pool_run's */
 	unsigned		 nwarnings;
 	char			 warning[512];
+	atomic_int		*token;		/* F_RESTART: shared with the
+						   workers, 1 until one
+						   restarts */
+	unsigned		 nlogs;		/* LOG frames */
+	char			 log[256];	/* the last one */
 	bool			 eat_fds;	/* all, at the 1st outcome */
 	int			 eaten[256];
 	unsigned		 neaten;
 };
+
+#define RESTART	"{\"ok\":false,\"kind\":\"crash\",\"message\":\"gone\"," \
+	"\"restart\":true}"
 
 /* The handler workers_keep_the_fault_handlers installs. */
 static void
@@ -115,6 +127,10 @@ misbehave(enum fault f, int fd, uint64_t id)
 	case F_WRONGID:
 		frame_send(fd, FRAME_RESULT, id + 1000, "{\"ok\":true}", 11);
 		break;
+	case F_RESTART:		/* answers, says so, and goes at once */
+		frame_send(fd, FRAME_LOG, id, "{\"line\":\"bye\"}", 14);
+		frame_send(fd, FRAME_RESULT, id, RESTART, sizeof(RESTART) - 1);
+		_exit(4);
 	default:
 		break;
 	}
@@ -159,7 +175,12 @@ fake_worker(int fd, void *arg)
 	frame_send(fd, FRAME_READY, 0, NULL, 0);
 	frame_reader_init(&rd, 1 << 20);
 	while ((rc = frame_recv(&rd, fd, &f)) == 1) {
-		if (f.id == BAD_ROW && h->fault != F_NONE)
+		if (f.id == BAD_ROW && h->fault != F_NONE &&
+		    h->fault != F_RESTART)
+			misbehave(h->fault, fd, f.id);
+		/* The first worker to hold a row behind this one restarts. */
+		if (h->fault == F_RESTART && task_waiting(&rd, fd) &&
+		    atomic_exchange(h->token, 0) == 1)
 			misbehave(h->fault, fd, f.id);
 		if (h->slow_ms > 0 && f.id >= h->slow_from)
 			sleep_ms(h->slow_ms);
@@ -198,6 +219,7 @@ h_outcome(void *arg, const struct pool_outcome *o)
 
 	cr_assert_lt(o->row, h->nrows ? h->nrows : NROWS);
 	if (o->event == POOL_REQUEUED) {
+		h->requeues++;
 		h->requeued[h->nrequeued++] = o->row;
 		return;
 	}
@@ -227,10 +249,20 @@ h_warning(void *arg, const char *msg)
 	strlcpy(h->warning, msg, sizeof(h->warning));
 }
 
+static void
+h_log(void *arg, const char *payload, size_t len)
+{
+	struct harness *h = arg;
+
+	h->nlogs++;
+	snprintf(h->log, sizeof(h->log), "%.*s", (int)len, payload);
+}
+
 static const struct pool_ops h_ops = {
 	.next_task = h_next,
 	.on_outcome = h_outcome,
 	.on_warning = h_warning,
+	.on_log = h_log,
 	.worker_main = fake_worker,
 };
 
@@ -301,6 +333,39 @@ Test(pool, each_fault_costs_only_its_row, .timeout = 60)
 		expect_only_bad_row(&h, fault_cases[i].event,
 		    fault_cases[i].message);
 	}
+}
+
+/*
+ * A result that asks for a restart is its worker's last: the row has its
+ * result, the rows queued behind it go back unharmed rather than crash
+ * with it, a new worker takes its place, and the LOG frame sent before
+ * the result reaches on_log.  The restart comes on the first row with
+ * another queued behind it (rows are queued once they have proven fast).
+ */
+Test(pool, restart_costs_nothing_more, .timeout = 60)
+{
+	struct harness h;
+	unsigned i;
+
+	memset(&h, 0, sizeof(h));
+	h.fault = F_RESTART;
+	h.nrows = MAX_ROWS;
+	h.token = mmap(NULL, sizeof(*h.token), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(h.token, MAP_FAILED);
+	atomic_store(h.token, 1);
+	cr_assert_eq(run_harness(&h, 2, 0), POOL_FINISHED, "%s", h.err);
+	cr_assert_eq(atomic_load(h.token), 0, "no row was ever queued");
+	for (i = 0; i < MAX_ROWS; i++) {
+		cr_assert_eq(h.outcomes[i], 1, "row %u: %u outcomes", i,
+		    h.outcomes[i]);
+		cr_assert_eq(h.event[i], POOL_RESULT, "row %u: %s", i,
+		    h.message[i]);
+	}
+	cr_assert_gt(h.requeues, 0, "no row was queued behind the restart");
+	cr_assert_eq(h.nlogs, 1);
+	cr_assert_str_eq(h.log, "{\"line\":\"bye\"}");
+	munmap(h.token, sizeof(*h.token));
 }
 
 /*

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -163,7 +164,7 @@ Test(procopt, tables)
 			names += o->name != NULL;
 	}
 	cr_assert_leq(names, PROC_NAMES_MAX);
-	cr_assert_str_eq(processor_names(), "gemini openai echo");
+	cr_assert_str_eq(processor_names(), "gemini openai echo exec");
 	cr_assert_null(processor_option(proc("echo"), 0));
 	cr_assert_null(processor_option_find(proc("openai"),
 	    "thinking-budget"));
@@ -402,6 +403,49 @@ Test(procopt, echo_has_none)
 	cr_assert_eq(build(&b), PROCOPT_OK, "%s", b.err);
 	cr_assert_eq(json_object_size(b.settings), 0);
 	cr_assert_eq(json_object_size(b.conf), 0);
+	build_release(&b);
+}
+
+/* A flag takes no argument: false unless given; the rest as any. */
+Test(procopt, exec_flag_and_command)
+{
+	static char *const cmd[] = { (char *)(uintptr_t)"python3",
+	    (char *)(uintptr_t)"x.py", NULL };
+	static char *const bad[] = { (char *)(uintptr_t)"caf\xe9", NULL };
+	struct build b;
+
+	cr_assert_null(procopt_argname(option("exec", "exec-per-row"), b.err,
+	    sizeof(b.err)));
+	build_init(&b, "exec");
+	cr_assert_eq(procopt_command(b.p, cmd, 2, b.settings, b.err,
+	    sizeof(b.err)), PROCOPT_OK, "%s", b.err);
+	cr_assert_eq(build(&b), PROCOPT_OK, "%s", b.err);
+	assert_json(b.settings, "{'command': ['python3', 'x.py'], "
+	    "'exec_per_row': false}");
+	cr_assert_eq(json_object_size(b.conf), 0);
+	build_release(&b);
+	build_init(&b, "exec");
+	arg(&b, "exec-per-row", "");
+	arg(&b, "exec-cwd", "/tmp");
+	cr_assert_eq(build(&b), PROCOPT_OK, "%s", b.err);
+	assert_json(b.settings, "{'exec_per_row': true}");
+	assert_json(b.conf, "{'exec_cwd': '/tmp'}");
+	cr_assert_eq(procopt_command(b.p, cmd, 0, b.settings, b.err,
+	    sizeof(b.err)), PROCOPT_USAGE);
+	cr_assert_str_eq(b.err, "the exec processor runs a command: INPUT -- "
+	    "CMD [ARGS...]");
+	cr_assert_eq(procopt_command(b.p, bad, 1, b.settings, b.err,
+	    sizeof(b.err)), PROCOPT_USAGE);
+	cr_assert_str_eq(b.err, "the command's name is not UTF-8");
+	build_release(&b);
+	build_init(&b, "echo");
+	cr_assert_eq(procopt_command(b.p, cmd, 0, b.settings, b.err,
+	    sizeof(b.err)), PROCOPT_OK);
+	cr_assert_eq(procopt_command(b.p, cmd, 2, b.settings, b.err,
+	    sizeof(b.err)), PROCOPT_USAGE);
+	cr_assert_str_eq(b.err, "the echo processor runs no command: nothing "
+	    "may follow INPUT");
+	cr_assert_eq(json_object_size(b.settings), 0);
 	build_release(&b);
 }
 

@@ -52,6 +52,7 @@ Test(proto, failures_round_trip)
 		in.retry = k % 4 - 1;
 		in.quota_rpm = k * 7;
 		in.unreachable = k % 2;
+		in.restart = k % 3 == 0;
 		round_trip(&in, &out);
 		cr_assert(!out.ok);
 		cr_assert_eq(out.kind, (enum kind)k);
@@ -60,6 +61,7 @@ Test(proto, failures_round_trip)
 		cr_assert_eq(out.retry, in.retry);
 		cr_assert_eq(out.quota_rpm, in.quota_rpm);
 		cr_assert_eq(out.unreachable, in.unreachable);
+		cr_assert_eq(out.restart, in.restart);
 		proc_result_release(&in);
 		proc_result_release(&out);
 	}
@@ -86,6 +88,8 @@ Test(proto, malformed_payloads_are_refused)
 		    "bad 'retry'" },
 		{ "{\"ok\":false,\"kind\":\"http\",\"unreachable\":1}",
 		    "bad 'unreachable'" },
+		{ "{\"ok\":false,\"kind\":\"crash\",\"restart\":\"yes\"}",
+		    "bad 'restart'" },
 		{ "{\"ok\":false,\"kind\":\"http\",\"retry_after_ms\":\"9\"}",
 		    "'retry_after_ms' is not a number" },
 		{ "{\"ok\":false,\"kind\":\"http\",\"retry_after_ms\":-5}",
@@ -124,4 +128,36 @@ Test(proto, lenient_where_it_costs_nothing)
 	cr_assert_eq(res.retry_after_ms, -1);
 	cr_assert_eq(res.retry, -1);
 	proc_result_release(&res);
+}
+
+/* LOG payloads: the row (or none) and the line come back; a line of the
+ * log is one line of UTF-8 whatever the worker sent. */
+Test(proto, log_lines)
+{
+	static const char *const bad[] = { "", "[]", "{}", "{\"line\":1}",
+	    "{\"line\":\"x\",\"row\":-1}", "{\"line\":\"x\",\"row\":\"1\"}" };
+	static const char cut[] = "{\"line\":\"0123456789abcd\xc3\xa9\"}";
+	char line[16], *p;
+	uint64_t row;
+	size_t len, i;
+
+	cr_assert_not_null(p = proto_log_encode(7, "hello", &len));
+	cr_assert_str_eq(p, "{\"line\":\"hello\",\"row\":7}");
+	cr_assert_eq(proto_log_decode(p, len, &row, line, sizeof(line)), 0);
+	cr_assert_eq(row, 7);
+	cr_assert_str_eq(line, "hello");
+	free(p);
+	cr_assert_not_null(p = proto_log_encode(PROC_NO_ROW, "a\tb\rc", &len));
+	cr_assert_eq(proto_log_decode(p, len, &row, line, sizeof(line)), 0);
+	cr_assert_eq(row, PROC_NO_ROW);
+	cr_assert_str_eq(line, "a?b?c");
+	free(p);
+	cr_assert_null(proto_log_encode(1, "caf\xe9", &len));
+	/* Cut to the buffer, never inside a character. */
+	cr_assert_eq(proto_log_decode(cut, strlen(cut), &row, line,
+	    sizeof(line)), 0);
+	cr_assert_str_eq(line, "0123456789abcd?");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(proto_log_decode(bad[i], strlen(bad[i]), &row,
+		    line, sizeof(line)), -1, "%s", bad[i]);
 }

@@ -1,0 +1,2 @@
+#!/nonexistent/python3
+print("never runs: its interpreter does not exist")
